@@ -1,0 +1,343 @@
+"""DNA alphabet utilities: one-hot encoding, decoding, reverse complement, shuffles.
+
+Arrays are channel-first everywhere: one sequence is ``(4, L)``, a batch ``(N, 4, L)``,
+channels in alphabet order (A, C, G, T by default). Functions accept numpy arrays or torch
+tensors and return the same kind they were given, unless stated otherwise.
+
+Encoding goes through a 256-entry byte look-up table, so a chromosome-sized string is
+encoded with a handful of vectorised numpy passes (see ``benchmarks/bench_one_hot.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import numpy as np
+import torch
+
+from .errors import SequenceError
+
+DNA = "ACGT"
+RNA = "ACGU"
+
+NPolicy = Literal["zeros", "uniform", "error"]
+N_POLICIES = ("zeros", "uniform", "error")
+
+_N_CODE = 4
+_BAD_CODE = 5
+
+
+def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """Return a numpy Generator for ``seed`` (an int, an existing Generator, or None)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+def _check_alphabet(alphabet: str) -> str:
+    if len(alphabet) != 4 or len(set(alphabet.upper())) != 4:
+        raise SequenceError(f"alphabet must be 4 distinct letters, got {alphabet!r}")
+    return alphabet.upper()
+
+
+def _lookup_table(alphabet: str) -> np.ndarray:
+    """Byte -> code table: 0..3 for the alphabet's letters, 4 for N, 5 for anything else."""
+    table = np.full(256, _BAD_CODE, dtype=np.uint8)
+    for code, letter in enumerate(alphabet):
+        for ch in (letter, letter.lower()):
+            table[ord(ch)] = code
+    # T and U are the same nucleotide: a DNA encoder takes RNA and vice versa.
+    for a, b in (("T", "U"), ("U", "T")):
+        if a in alphabet and b not in alphabet:
+            table[ord(b)] = table[ord(b.lower())] = alphabet.index(a)
+    table[ord("N")] = table[ord("n")] = _N_CODE
+    return table
+
+
+def _codes(seq: str, table: np.ndarray, name: str) -> np.ndarray:
+    try:
+        raw = np.frombuffer(seq.encode("ascii"), dtype=np.uint8)
+    except UnicodeEncodeError:
+        pos = next(i for i, ch in enumerate(seq) if ord(ch) > 127)
+        raise SequenceError(
+            f"invalid character {seq[pos]!r} in sequence {name!r} at position {pos}"
+        ) from None
+    codes = table[raw]
+    bad = codes == _BAD_CODE
+    if bad.any():
+        pos = int(np.argmax(bad))
+        raise SequenceError(
+            f"invalid character {seq[pos]!r} in sequence {name!r} at position {pos}"
+        )
+    return codes
+
+
+def _codes_to_one_hot(codes: np.ndarray, n_policy: str, dtype, name: str) -> np.ndarray:
+    out = np.empty((4, codes.shape[-1]), dtype=dtype)
+    for c in range(4):
+        np.equal(codes, c, out=out[c], casting="unsafe")
+    if n_policy != "zeros":
+        is_n = codes == _N_CODE
+        if is_n.any():
+            if n_policy == "error":
+                pos = int(np.argmax(is_n))
+                raise SequenceError(
+                    f"N in sequence {name!r} at position {pos} (n_policy='error')"
+                )
+            out[:, is_n] = 0.25
+    return out
+
+
+def one_hot_encode(
+    sequences: str | Iterable[str] | Iterable[tuple[str, str]],
+    alphabet: str = DNA,
+    n_policy: NPolicy = "zeros",
+    dtype=np.float32,
+    as_tensor: bool = False,
+) -> np.ndarray | torch.Tensor:
+    """One-hot encode DNA (or RNA) strings.
+
+    Parameters
+    ----------
+    sequences : str, iterable of str, or iterable of ``(name, sequence)`` FASTA records.
+        Lower case is accepted; with the DNA alphabet ``U`` is read as ``T``.
+    alphabet : the four letters in channel order (``"ACGT"`` by default, ``"ACGU"`` for RNA).
+    n_policy : what an ``N`` becomes: ``"zeros"`` (an all-zero column), ``"uniform"``
+        (0.25 in each channel) or ``"error"``. Any other character always raises
+        :class:`SequenceError` naming the record and position.
+    dtype : numpy dtype of the result (float32 by default; uint8 for huge inputs).
+    as_tensor : return a ``torch.Tensor`` instead of a numpy array.
+
+    Returns
+    -------
+    ``(4, L)`` for a single string; ``(N, 4, L)`` for several (all of one length).
+    """
+    if n_policy not in N_POLICIES:
+        raise SequenceError(f"n_policy must be one of {N_POLICIES}, got {n_policy!r}")
+    table = _lookup_table(_check_alphabet(alphabet))
+    if isinstance(sequences, str):
+        out = _codes_to_one_hot(_codes(sequences, table, "0"), n_policy, dtype, "0")
+    else:
+        records = [
+            (str(i), r) if isinstance(r, str) else (str(r[0]), r[1])
+            for i, r in enumerate(sequences)
+        ]
+        if not records:
+            raise SequenceError("no sequences to encode")
+        lengths = {len(s) for _, s in records}
+        if len(lengths) > 1:
+            raise SequenceError(
+                f"sequences have different lengths {sorted(lengths)[:5]}; pad or trim them first"
+            )
+        out = np.empty((len(records), 4, lengths.pop()), dtype=dtype)
+        for i, (name, seq) in enumerate(records):
+            out[i] = _codes_to_one_hot(_codes(seq, table, name), n_policy, dtype, name)
+    return torch.from_numpy(out) if as_tensor else out
+
+
+def decode(X: np.ndarray | torch.Tensor, alphabet: str = DNA, n_char: str = "N") -> str | list[str]:
+    """Turn one-hot ``(4, L)`` into a string, or ``(N, 4, L)`` into a list of strings.
+
+    Columns that are not one-hot (all zeros, 0.25 everywhere) become ``n_char``.
+    """
+    alphabet = _check_alphabet(alphabet)
+    arr = _to_numpy(X)
+    if arr.ndim not in (2, 3) or arr.shape[-2] != 4:
+        raise SequenceError(f"expected shape (4, L) or (N, 4, L), got {tuple(arr.shape)}")
+    single = arr.ndim == 2
+    arr = arr[None] if single else arr
+    letters = np.frombuffer((alphabet + n_char).encode("ascii"), dtype=np.uint8)
+    idx = arr.argmax(axis=1)
+    is_one_hot = (arr.max(axis=1) == 1) & (arr.sum(axis=1) == 1)
+    idx = np.where(is_one_hot, idx, 4)
+    strings = [letters[row].tobytes().decode("ascii") for row in idx]
+    return strings[0] if single else strings
+
+
+def reverse_complement(X):
+    """Reverse complement a string, a list of strings, or one-hot ``(..., 4, L)`` data.
+
+    For one-hot data the channel axis is flipped, which swaps A<->T and C<->G for the
+    ACGT channel order, and the length axis is reversed.
+    """
+    if isinstance(X, str):
+        return X.translate(_COMPLEMENT)[::-1]
+    if isinstance(X, list):
+        return [reverse_complement(s) for s in X]
+    if isinstance(X, torch.Tensor):
+        return torch.flip(X, dims=(-2, -1))
+    return np.ascontiguousarray(np.asarray(X)[..., ::-1, ::-1])
+
+
+_COMPLEMENT = str.maketrans("ACGTUNacgtun", "TGCAANtgcaan")
+
+
+def _to_numpy(X) -> np.ndarray:
+    return X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
+
+
+def validate_one_hot(X, name: str = "X", allow_n: bool = True, length: int | None = None):
+    """Check that ``X`` is one-hot DNA of shape ``(N, 4, L)`` and return it unchanged.
+
+    Raises :class:`SequenceError` with a one-line message when the shape is wrong, values
+    are not finite, or a column is neither one-hot nor (with ``allow_n``) an ``N`` column
+    (all zeros or 0.25 in every channel). ``length`` additionally checks ``L``.
+    """
+    arr = _to_numpy(X)
+    if arr.ndim != 3 or arr.shape[1] != 4:
+        raise SequenceError(f"{name} must have shape (N, 4, L), got {tuple(arr.shape)}")
+    if length is not None and arr.shape[2] != length:
+        raise SequenceError(f"{name} has length {arr.shape[2]}, expected {length}")
+    if not np.isfinite(arr).all():
+        raise SequenceError(f"{name} contains NaN or infinite values")
+    col_max = arr.max(axis=1)
+    col_sum = arr.sum(axis=1)
+    ok = (col_max == 1) & (col_sum == 1) & (arr.min(axis=1) == 0)
+    if allow_n:
+        ok |= (col_max == 0) & (col_sum == 0)
+        ok |= np.all(arr == 0.25, axis=1)
+    if not ok.all():
+        n, pos = np.argwhere(~ok)[0]
+        raise SequenceError(
+            f"{name} is not one-hot: sequence {n}, position {pos} has column {arr[n, :, pos].tolist()}"
+        )
+    return X
+
+
+def random_sequences(
+    n: int,
+    length: int,
+    probs: Sequence[float] | None = None,
+    gc: float | None = None,
+    seed: int | np.random.Generator | None = None,
+    dtype=np.float32,
+    as_tensor: bool = False,
+):
+    """Sample ``n`` one-hot sequences ``(n, 4, length)`` from a background distribution.
+
+    Give either ``probs`` (four nucleotide frequencies in channel order, summing to 1) or
+    ``gc`` (GC content; A=T=(1-gc)/2, C=G=gc/2); uniform when neither is given.
+    """
+    probs = background_probs(probs, gc)
+    if n < 0 or length < 1:
+        raise SequenceError(f"need n >= 0 and length >= 1, got n={n}, length={length}")
+    rng = as_rng(seed)
+    codes = rng.choice(4, size=(n, length), p=probs)
+    out = codes_to_one_hot(codes, dtype=dtype)
+    return torch.from_numpy(out) if as_tensor else out
+
+
+def background_probs(probs: Sequence[float] | None = None, gc: float | None = None) -> np.ndarray:
+    """Validate and return background nucleotide frequencies as a float64 ``(4,)`` array."""
+    if probs is not None and gc is not None:
+        raise SequenceError("give either probs or gc, not both")
+    if gc is not None:
+        if not 0 <= gc <= 1:
+            raise SequenceError(f"gc must be in [0, 1], got {gc}")
+        return np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])
+    if probs is None:
+        return np.full(4, 0.25)
+    p = np.asarray(probs, dtype=np.float64)
+    if p.shape != (4,) or (p < 0).any() or not np.isclose(p.sum(), 1.0, atol=1e-6):
+        raise SequenceError(f"background probabilities must be 4 non-negative numbers summing to 1, got {list(p)}")
+    return p / p.sum()
+
+
+def codes_to_one_hot(codes: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """Integer codes ``(N, L)`` in 0..3 (4 = N, all-zero column) to one-hot ``(N, 4, L)``."""
+    codes = np.asarray(codes)
+    out = np.zeros((codes.shape[0], 4, codes.shape[1]), dtype=dtype)
+    for c in range(4):
+        out[:, c] = codes == c
+    return out
+
+
+def shuffle(X, seed: int | np.random.Generator | None = None):
+    """Shuffle the positions of each sequence independently (mononucleotide shuffle).
+
+    ``X`` is ``(N, 4, L)`` (numpy or torch); nucleotide counts are kept exactly.
+    """
+    arr = _to_numpy(X)
+    if arr.ndim != 3:
+        raise SequenceError(f"expected shape (N, 4, L), got {tuple(arr.shape)}")
+    rng = as_rng(seed)
+    order = np.argsort(rng.random((arr.shape[0], arr.shape[2])), axis=1)
+    out = np.take_along_axis(arr, order[:, None, :], axis=2)
+    return torch.from_numpy(out).to(X.dtype) if isinstance(X, torch.Tensor) else out
+
+
+def dinucleotide_shuffle(X, seed: int | np.random.Generator | None = None):
+    """Shuffle each sequence keeping its dinucleotide counts exactly (Altschul-Erickson).
+
+    ``X`` is ``(N, 4, L)`` one-hot (numpy or torch); ``N`` columns are kept as a fifth
+    symbol. Each output is a uniformly drawn sequence with the same first letter, last
+    letter and dinucleotide counts as its input; a sequence with only one such
+    arrangement (e.g. ``ACGT``) necessarily comes back unchanged.
+    """
+    arr = _to_numpy(X)
+    if arr.ndim != 3 or arr.shape[1] != 4:
+        raise SequenceError(f"expected shape (N, 4, L), got {tuple(arr.shape)}")
+    rng = as_rng(seed)
+    is_letter = (arr.max(axis=1) == 1) & (arr.sum(axis=1) == 1)
+    codes = np.where(is_letter, arr.argmax(axis=1), _N_CODE)
+    out = np.empty_like(arr)
+    for i in range(arr.shape[0]):
+        order = _dinucleotide_shuffle_order(codes[i], rng)
+        out[i] = arr[i][:, order]
+    return torch.from_numpy(out).to(X.dtype) if isinstance(X, torch.Tensor) else out
+
+
+def _dinucleotide_shuffle_order(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Positions of ``codes`` in the order of a random Eulerian walk over its dinucleotides.
+
+    The sequence is a walk on the graph whose vertices are symbols and whose edges are the
+    L-1 dinucleotides. A random walk using every edge once, starting at the same first
+    symbol, has the same dinucleotide counts. Following Altschul & Erickson (1985), draw
+    for every vertex but the last symbol a random "last exit" edge; accept when the last
+    exits form a tree pointing at the last symbol (then the walk cannot get stuck), shuffle
+    the other exits, and walk. Returned as source positions so N columns keep their value.
+    """
+    L = codes.shape[0]
+    if L < 3:
+        return np.arange(L)
+    last = codes[-1]
+    # exits[v] = positions j (j = target index, 1..L-1) of edges codes[j-1] -> codes[j]
+    sources = codes[:-1]
+    targets_pos = np.arange(1, L)
+    exits = {int(v): targets_pos[sources == v] for v in np.unique(sources)}
+    while True:
+        last_exit = {v: e[rng.integers(len(e))] for v, e in exits.items() if v != last}
+        if _exits_form_tree(last_exit, codes, int(last)):
+            break
+    order = np.empty(L, dtype=np.int64)
+    order[0] = 0
+    queues = {}
+    for v, e in exits.items():
+        if v in last_exit:
+            rest = e[e != last_exit[v]]
+            queues[v] = list(rng.permutation(rest)) + [last_exit[v]]
+        else:
+            queues[v] = list(rng.permutation(e))
+    cursor = dict.fromkeys(queues, 0)
+    v = int(codes[0])
+    for k in range(1, L):
+        pos = queues[v][cursor[v]]
+        cursor[v] += 1
+        order[k] = pos
+        v = int(codes[pos])
+    return order
+
+
+def _exits_form_tree(last_exit: dict, codes: np.ndarray, last: int) -> bool:
+    """True when following last-exit edges from every vertex reaches ``last``."""
+    reaches = {last}
+    for start in last_exit:
+        path, v = [], start
+        while v not in reaches:
+            if v in path:
+                return False
+            path.append(v)
+            v = int(codes[last_exit[v]])
+        reaches.update(path)
+    return True

@@ -1,0 +1,21 @@
+"""Exception types raised on bad input.
+
+Every error seqlens raises for a user's mistake derives from :class:`SeqlensError`, so the
+CLI can print its message as a single line and exit non-zero without a traceback.
+"""
+
+
+class SeqlensError(ValueError):
+    """A problem with the user's input, data or configuration (message is one line)."""
+
+
+class SequenceError(SeqlensError):
+    """Bad DNA: unknown characters, wrong shape, not one-hot."""
+
+
+class MotifError(SeqlensError):
+    """Unknown motif names, malformed motif files, motifs that cannot be placed."""
+
+
+class DataFormatError(SeqlensError):
+    """A data file is missing keys or holds arrays of the wrong shape or content."""
