@@ -186,7 +186,8 @@ def validate_one_hot(X, name: str = "X", allow_n: bool = True, length: int | Non
     """
     arr = _to_numpy(X)
     if arr.ndim != 3 or arr.shape[1] != 4:
-        raise SequenceError(f"{name} must have shape (N, 4, L), got {tuple(arr.shape)}")
+        hint = " (looks channel-last: transpose to (N, 4, L))" if arr.ndim == 3 and arr.shape[2] == 4 else ""
+        raise SequenceError(f"{name} must have shape (N, 4, L), got {tuple(arr.shape)}{hint}")
     if length is not None and arr.shape[2] != length:
         raise SequenceError(f"{name} has length {arr.shape[2]}, expected {length}")
     if not np.isfinite(arr).all():
