@@ -241,7 +241,7 @@ def background_probs(probs: Sequence[float] | None = None, gc: float | None = No
         return np.full(4, 0.25)
     p = np.asarray(probs, dtype=np.float64)
     if p.shape != (4,) or (p < 0).any() or not np.isclose(p.sum(), 1.0, atol=1e-6):
-        raise SequenceError(f"background probabilities must be 4 non-negative numbers summing to 1, got {list(p)}")
+        raise SequenceError(f"background probabilities must be 4 non-negative numbers summing to 1, got {p.tolist()}")
     return p / p.sum()
 
 
