@@ -373,7 +373,7 @@ def find_lookalikes(
     """Flag candidate motifs similar to any reference motif, by Tomtom (``memelite``).
 
     Each reference is a Tomtom query searched against the candidates as the database (both
-    strands), through :func:`seqlens.evaluation.tomtom_table`: ``p_value`` of the best
+    strands), through :func:`seqlens.tomtom.tomtom_table`: ``p_value`` of the best
     alignment, ``e_value`` = p-value x number of candidates, ``q_value`` Benjamini-Hochberg
     over one query's matches. A candidate is a look-alike when its smallest value of
     ``statistic`` (``"pvalue"``, ``"evalue"`` or ``"qvalue"``) over the references is
@@ -392,9 +392,9 @@ def find_lookalikes(
         raise SeqlensError(f"look-alike threshold must be >= 0, got {threshold!r}")
     if not candidates or not references:
         raise MotifError("find_lookalikes needs at least one candidate and one reference motif")
-    # Imported here: the Tomtom wrapper (with its compiled-code cache set-up) lives with the
-    # evaluation code, which needs torch; only this option of the generator uses it.
-    from .evaluation.tomtom import tomtom_table
+    # Imported here: memelite's numba kernels are costly to load and only this option of
+    # the generator needs them.
+    from .tomtom import tomtom_table
 
     hits = tomtom_table(list(references), list(candidates))
     best = hits.sort_values(["target_index", "p_value"], kind="mergesort").drop_duplicates("target_index")

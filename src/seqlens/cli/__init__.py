@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from ..errors import SeqlensError
 from ._common import console
@@ -28,6 +29,9 @@ def _register() -> None:
 
     app.add_typer(simulate.app, name="simulate")
     app.add_typer(data.app, name="data")
+    from . import train
+    app.command("train")(train.train)
+    app.command("evaluate-model")(train.evaluate_model)
 
 
 _register()
@@ -49,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except EXPECTED_ERRORS as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        console.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
+        console.print(f"[red]error:[/red] {escape(str(msg))}", highlight=False, soft_wrap=True)
         return 1
     except Exception as exc:  # click usage errors carry their own exit code
         import click

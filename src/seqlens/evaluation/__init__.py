@@ -1,0 +1,95 @@
+"""Scoring what a model learned against the truth (SPEC section 6; papers 002, 003, 004).
+
+- Classification: :func:`classification_scores` (AUROC and AUPR per output).
+- Attribution maps vs ground truth, per sequence: :func:`interpretability_scores`
+  (AUROC, AUPR by the trapezoid rule and by average precision), :func:`cosine_similarity`,
+  :func:`signal_to_noise`; building blocks :func:`position_information`,
+  :func:`position_labels`, :func:`position_scores`, :func:`position_cosine`.
+- Gradient angles and correction (003): :func:`angle_fractions`, :func:`angle_summary`,
+  :func:`angle_histogram`, :func:`correction_effect`, :func:`correction_effect_by_angle`;
+  ensemble reference: :func:`ensemble_distances`.
+- First-layer filters: :func:`filter_alignment` / :func:`filter_ppms` (activation-based
+  alignment), Tomtom via memelite: :func:`tomtom_table`, :func:`significant_hits`,
+  :func:`best_hits`, :func:`match_statistics`.
+- Motif localisation (002): :func:`motif_regions`, :func:`filter_scan`, :func:`pwm_scan`,
+  :func:`localization_auroc`.
+- :func:`summarize`: mean +- SD of any per-sequence table, undefined (NaN) rows counted.
+
+Inputs are numpy arrays or torch tensors, channel-first ``(N, 4, L)``; scores are computed
+in float64 and returned as pandas tables.
+"""
+
+from .angles import (
+    ANGLE_THRESHOLDS,
+    angle_fractions,
+    angle_histogram,
+    angle_summary,
+    correction_effect,
+    correction_effect_by_angle,
+    position_angles,
+)
+from .classification import classification_scores
+from .ensemble import EnsembleComparison, ensemble_distances
+from .filters import FilterAlignment, filter_alignment, filter_ppms, first_layer_activations
+from .interpretability import (
+    CONVENTION_THRESHOLDS,
+    cosine_similarity,
+    interpretability_scores,
+    position_cosine,
+    position_information,
+    position_labels,
+    position_scores,
+    signal_to_noise,
+)
+from .localization import Localization, filter_scan, localization_auroc, motif_regions, pwm_scan
+from .ranking import binary_auroc, pr_areas
+from .summary import summarize
+from ..tomtom import (
+    MatchStatistics,
+    best_hits,
+    load_motifs,
+    match_statistics,
+    numba_cache_dir,
+    significant_hits,
+    tomtom_table,
+)
+
+__all__ = [
+    "ANGLE_THRESHOLDS",
+    "CONVENTION_THRESHOLDS",
+    "EnsembleComparison",
+    "FilterAlignment",
+    "Localization",
+    "MatchStatistics",
+    "angle_fractions",
+    "angle_histogram",
+    "angle_summary",
+    "best_hits",
+    "binary_auroc",
+    "classification_scores",
+    "correction_effect",
+    "correction_effect_by_angle",
+    "cosine_similarity",
+    "ensemble_distances",
+    "filter_alignment",
+    "filter_ppms",
+    "filter_scan",
+    "first_layer_activations",
+    "interpretability_scores",
+    "load_motifs",
+    "localization_auroc",
+    "match_statistics",
+    "motif_regions",
+    "numba_cache_dir",
+    "position_angles",
+    "position_cosine",
+    "position_information",
+    "position_labels",
+    "position_scores",
+    "pr_areas",
+    "pwm_scan",
+    "signal_to_noise",
+    "significant_hits",
+    "summarize",
+    "tomtom_table",
+]

@@ -1,0 +1,250 @@
+"""Attribution maps scored against the ground truth of synthetic data (SPEC section 6).
+
+All functions take attribution maps ``(N, 4, L)`` (or, where stated, per-position scores
+``(N, L)``), one-hot inputs ``X`` ``(N, 4, L)`` and the ground-truth sequence models
+``(N, 4, L)`` (columns are probabilities: 0.25 in background columns, the motif's PPM column
+inside an embedded motif). Each returns a per-sequence ``pandas.DataFrame`` indexed by
+sequence; :func:`seqlens.evaluation.summarize` turns it into mean +- SD.
+
+Position labels
+---------------
+The information of ground-truth column ``i`` is ``I_i = 2 + sum_a M_ai log2(M_ai + 1e-10)``,
+computed in float64. A background column (0.25 everywhere) then has ``I`` of about 6e-10;
+in float32 it would be exactly 0, which is why the originals' ``I > 0`` test only worked in
+float32 (SPEC 9). Here
+
+- positive positions: ``I > threshold``;
+- negative positions: background columns, ``I <= 1e-6``;
+- motif columns with ``1e-6 < I <= threshold`` are left out of both classes
+  (``low_info="exclude"``, the default), or counted as negatives (``low_info="negative"``,
+  what the exponential-activation paper's code did).
+
+Conventions: ``"002"`` uses ``threshold=0.01`` (exponential-activation paper);
+``"003"`` uses ``threshold=0.1`` (gradient-correction and hybrid-network papers, "5% of the
+maximum information").
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..attribution import position_scores as reduce_to_positions
+from ..errors import SeqlensError
+from ..motifs import information_content
+from ._checks import as_array, as_ground_truth, as_maps, as_one_hot, check_positive_int, same_shape
+from .ranking import binary_auroc, pr_areas
+
+Convention = Literal["002", "003"]
+Reduction = Literal["sum", "l2"]
+LowInfo = Literal["exclude", "negative"]
+
+CONVENTION_THRESHOLDS = {"002": 0.01, "003": 0.1}
+BACKGROUND_TOL = 1e-6
+
+
+def position_information(ground_truth) -> np.ndarray:
+    """Information (bits) of each ground-truth column: ``(N, 4, L)`` -> ``(N, L)`` float64.
+
+    ``I = 2 + sum_a M_a log2(M_a + 1e-10)``: 0 (up to about 6e-10) for a uniform column,
+    2 for a single letter.
+    """
+    return information_content(as_ground_truth(ground_truth))
+
+
+def check_threshold(threshold: float) -> float:
+    """``threshold`` as a float in ``[1e-6, 2)`` bits: above the background tolerance, below the maximum."""
+    threshold = float(threshold)
+    if not BACKGROUND_TOL <= threshold < 2:
+        raise SeqlensError(
+            f"threshold must be in [{BACKGROUND_TOL}, 2) bits "
+            f"(background columns have I <= {BACKGROUND_TOL}), got {threshold}"
+        )
+    return threshold
+
+
+def resolve_threshold(convention: Convention, threshold: float | None) -> float:
+    """The information threshold for positives: ``threshold`` if given, else the convention's."""
+    if convention not in CONVENTION_THRESHOLDS:
+        raise SeqlensError(f"convention must be one of {sorted(CONVENTION_THRESHOLDS)}, got {convention!r}")
+    return CONVENTION_THRESHOLDS[convention] if threshold is None else check_threshold(threshold)
+
+
+def position_labels(ground_truth, threshold: float = 0.01, low_info: LowInfo = "exclude") -> np.ndarray:
+    """Class of every position: ``(N, 4, L)`` -> ``(N, L)`` int8.
+
+    1 = motif position (``I > threshold``), 0 = background (``I <= 1e-6``), -1 = left out
+    (a motif column with ``1e-6 < I <= threshold``; with ``low_info="negative"`` those are 0).
+    """
+    if low_info not in ("exclude", "negative"):
+        raise SeqlensError(f"low_info must be 'exclude' or 'negative', got {low_info!r}")
+    threshold = check_threshold(threshold)
+    info = position_information(ground_truth)
+    labels = np.full(info.shape, -1, dtype=np.int8)
+    labels[info > threshold] = 1
+    negative = (info <= threshold) if low_info == "negative" else (info <= BACKGROUND_TOL)
+    labels[negative] = 0
+    return labels
+
+
+def position_scores(attr, X=None, reduction: Reduction = "sum") -> np.ndarray:
+    """One score per position: ``(N, 4, L)`` maps -> ``(N, L)`` float64.
+
+    Validates the inputs and applies :func:`seqlens.attribution.position_scores`:
+
+    - ``"sum"``: ``C_i = sum_a attr_ai X_ai`` (signed; gradient, SmoothGrad, IG, DeepSHAP
+      maps: "grad times input");
+    - ``"l2"``: ``C_i = ||attr_:i||_2 * sum_a X_ai``, the L2 norm over the four letters placed
+      at the observed letter (in silico mutagenesis maps, whose wild-type entry is 0); an N
+      column of ``X`` (all zeros) scores 0.
+
+    ``attr`` of shape ``(N, L)`` is taken as scores already reduced and returned as float64
+    (``X`` may then be None).
+    """
+    attr = as_array(attr, "attr", ndim=(2, 3))
+    if attr.ndim == 2:
+        return attr
+    attr = as_maps(attr, "attr")
+    if reduction not in ("sum", "l2"):
+        raise SeqlensError(f"reduction must be 'sum' or 'l2', got {reduction!r}")
+    if X is None:
+        raise SeqlensError("X is needed to reduce (N, 4, L) attribution maps to position scores")
+    X = as_one_hot(X)
+    same_shape(attr, X, "attr", "X")
+    return reduce_to_positions(torch.from_numpy(attr), torch.from_numpy(X), reduction).numpy()
+
+
+def interpretability_scores(
+    attr,
+    X,
+    ground_truth,
+    convention: Convention = "002",
+    threshold: float | None = None,
+    low_info: LowInfo = "exclude",
+    reduction: Reduction = "sum",
+) -> pd.DataFrame:
+    """Per-sequence AUROC and AUPR of position scores for motif vs background positions.
+
+    Parameters
+    ----------
+    attr : attribution maps ``(N, 4, L)`` or position scores ``(N, L)``.
+    X : one-hot inputs ``(N, 4, L)`` the maps were computed for.
+    ground_truth : sequence models ``(N, 4, L)``.
+    convention : ``"002"`` (threshold 0.01) or ``"003"`` (threshold 0.1); see module docstring.
+    threshold : overrides the convention's information threshold for positives.
+    low_info : ``"exclude"`` motif columns with ``0 < I <= threshold`` from both classes, or
+        count them as ``"negative"`` (the 002 code).
+    reduction : how maps become position scores (:func:`position_scores`).
+
+    Returns
+    -------
+    DataFrame indexed by ``sequence`` with ``n_positive``, ``n_negative``, ``auroc``,
+    ``aupr_trapezoid`` (trapezoid rule over the PR curve, as the original code) and
+    ``average_precision`` (step-wise area, as sklearn). A sequence without positives or
+    without negatives has NaN scores (``summarize`` leaves it out and counts it).
+    ``table.attrs`` records the settings.
+    """
+    threshold = resolve_threshold(convention, threshold)
+    scores = position_scores(attr, X, reduction)
+    labels = position_labels(ground_truth, threshold, low_info)
+    same_shape(scores, labels, "position scores", "ground-truth positions")
+    rows = []
+    for seq_scores, seq_labels in zip(scores, labels):
+        used = seq_labels >= 0
+        y, s = seq_labels[used] == 1, seq_scores[used]
+        n_pos = int(y.sum())
+        n_neg = int(y.size - n_pos)
+        if n_pos and n_neg:
+            auroc = binary_auroc(y, s)
+            trapezoid, average_precision = pr_areas(y, s)
+        else:
+            auroc = trapezoid = average_precision = float("nan")
+        rows.append((n_pos, n_neg, auroc, trapezoid, average_precision))
+    table = pd.DataFrame(
+        rows, columns=["n_positive", "n_negative", "auroc", "aupr_trapezoid", "average_precision"]
+    )
+    table.index.name = "sequence"
+    table.attrs.update(convention=convention, threshold=threshold, low_info=low_info, reduction=reduction)
+    return table
+
+
+def _cosines(a: np.ndarray, b: np.ndarray, axis) -> np.ndarray:
+    """Cosine of ``a`` and ``b`` along ``axis``; NaN where either vector is all zero."""
+    dot = np.sum(a * b, axis=axis)
+    norms = np.sqrt(np.sum(a * a, axis=axis) * np.sum(b * b, axis=axis))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norms > 0, dot / np.where(norms > 0, norms, 1.0), np.nan)
+
+
+def cosine_similarity(attr, ground_truth) -> pd.DataFrame:
+    """Per-sequence cosine similarity between a map and ``ground_truth - 0.25`` (paper 003).
+
+    Both ``(N, 4, L)`` arrays are flattened per sequence; subtracting 0.25 zeroes the
+    background columns, so only motif positions contribute. Pass the map itself (e.g. the
+    raw or corrected gradient), not the times-input map: the comparison uses all four
+    letters. NaN for a sequence without motifs or an all-zero map.
+
+    Returns a DataFrame indexed by ``sequence`` with column ``cosine``.
+    """
+    attr = as_maps(attr, "attr")
+    target = as_ground_truth(ground_truth) - 0.25
+    same_shape(attr, target, "attr", "ground_truth")
+    table = pd.DataFrame({"cosine": _cosines(attr, target, axis=(1, 2))})
+    table.index.name = "sequence"
+    return table
+
+
+def position_cosine(attr, ground_truth) -> np.ndarray:
+    """Cosine between each position's 4-vector and ``M - 0.25`` there: ``(N, 4, L)`` -> ``(N, L)``.
+
+    NaN at background positions (``M - 0.25`` is zero) and where the map is zero.
+    """
+    attr = as_maps(attr, "attr")
+    target = as_ground_truth(ground_truth) - 0.25
+    same_shape(attr, target, "attr", "ground_truth")
+    return _cosines(attr, target, axis=1)
+
+
+def signal_to_noise(
+    attr,
+    X,
+    ground_truth,
+    top_k: int = 20,
+    convention: Convention = "003",
+    threshold: float | None = None,
+    reduction: Reduction = "sum",
+) -> pd.DataFrame:
+    """Per-sequence signal-to-noise ratio of position scores (paper 004).
+
+    Following the hybrid-network paper's code (``signal_noise_stats``):
+
+    - ``signal``: mean position score over motif positions (``I > threshold``; signed);
+    - ``noise``: mean of the ``top_k`` largest **positive** scores at background positions
+      (``I <= 1e-6``), i.e. the strongest false positives ("the 20 worst saliency scores at
+      other positions"); fewer than ``top_k`` are averaged when fewer are positive;
+    - ``snr = signal / noise``.
+
+    Returns a DataFrame indexed by ``sequence`` with ``signal``, ``noise``, ``n_noise``
+    (background scores averaged, at most ``top_k``) and ``snr``. ``snr`` is NaN for a
+    sequence without motif positions or without a positive background score.
+    """
+    top_k = check_positive_int(top_k, "top_k")
+    threshold = resolve_threshold(convention, threshold)
+    scores = position_scores(attr, X, reduction)
+    info = position_information(ground_truth)
+    same_shape(scores, info, "position scores", "ground-truth positions")
+    rows = []
+    for seq_scores, seq_info in zip(scores, info):
+        motif = seq_scores[seq_info > threshold]
+        background = seq_scores[seq_info <= BACKGROUND_TOL]
+        false_positives = np.sort(background[background > 0])[::-1][:top_k]
+        signal = float(motif.mean()) if motif.size else float("nan")
+        noise = float(false_positives.mean()) if false_positives.size else float("nan")
+        rows.append((signal, noise, int(false_positives.size), signal / noise))
+    table = pd.DataFrame(rows, columns=["signal", "noise", "n_noise", "snr"])
+    table.index.name = "sequence"
+    table.attrs.update(top_k=top_k, threshold=threshold, reduction=reduction)
+    return table
