@@ -1,0 +1,44 @@
+"""Plots: sequence logos, metric box/strip and scatter plots, gradient-angle histograms.
+
+- Logos (:mod:`seqlens.plotting.logos`): :func:`logo` for one ``(4, L)`` matrix
+  (attribution, probability or information), :func:`plot_attribution` (attribution map,
+  optionally times input, under its ground-truth logo, motif sites shaded),
+  :func:`plot_motif` and :func:`plot_filters` (a grid of filter PPMs). A fast renderer
+  draws one PathCollection per letter instead of one patch per glyph.
+- Evaluation results (:mod:`seqlens.plotting.metrics`): :func:`metric_boxplot`,
+  :func:`metric_scatter`, :func:`angle_histogram_plot`.
+
+Every function takes ``path=None``: when given, the figure is saved atomically as PNG, SVG
+or PDF (by extension) and the Path is returned; otherwise the Axes or Figure. Figures are
+built without pyplot, so plotting needs no display and leaves no global state.
+"""
+
+from .logos import (
+    LETTER_COLORS,
+    draw_glyphs,
+    ground_truth_spans,
+    logo,
+    logo_heights,
+    plot_attribution,
+    plot_filters,
+    plot_motif,
+    site_spans,
+    stack_glyphs,
+)
+from .metrics import angle_histogram_plot, metric_boxplot, metric_scatter
+
+__all__ = [
+    "LETTER_COLORS",
+    "angle_histogram_plot",
+    "draw_glyphs",
+    "ground_truth_spans",
+    "logo",
+    "logo_heights",
+    "metric_boxplot",
+    "metric_scatter",
+    "plot_attribution",
+    "plot_filters",
+    "plot_motif",
+    "site_spans",
+    "stack_glyphs",
+]
