@@ -19,3 +19,7 @@ class MotifError(SeqlensError):
 
 class DataFormatError(SeqlensError):
     """A data file is missing keys or holds arrays of the wrong shape or content."""
+
+
+class ModelError(SeqlensError):
+    """Bad model name, configuration, saved-model directory or model input."""

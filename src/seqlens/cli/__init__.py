@@ -32,6 +32,10 @@ def _register() -> None:
     from . import train
     app.command("train")(train.train)
     app.command("evaluate-model")(train.evaluate_model)
+    from . import attribute, filters, score
+    app.command("attribute")(attribute.attribute)
+    app.command("score")(score.score)
+    app.command("filters")(filters.filters)
 
 
 _register()

@@ -14,7 +14,8 @@ Every zoo model maps ``(N, 4, L)`` float to logits ``(N, T)`` and exposes ``firs
 """
 
 from .activations import ACTIVATIONS, ElementwiseActivation, get_activation
-from .config import ModelConfig, ModelError
+from ..errors import ModelError
+from .config import ModelConfig
 from .layers import ZooModel
 from .zoo import (
     available,

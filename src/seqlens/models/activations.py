@@ -50,7 +50,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from .config import ModelError
+from ..errors import ModelError
 
 
 class ElementwiseActivation(nn.Module):

@@ -20,7 +20,8 @@ import torch
 from torch import nn
 
 from .activations import ReLU, get_activation
-from .config import ModelConfig, ModelError
+from ..errors import ModelError
+from .config import ModelConfig
 from .layers import ConvBlock, DenseBlock, ResidualBlock, ZooModel
 
 

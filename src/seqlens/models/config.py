@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import SeqlensError
+from ..errors import ModelError
 
 InitScheme = Literal[
     "glorot_uniform", "glorot_normal", "he_normal", "he_uniform",
@@ -21,10 +21,6 @@ InitScheme = Literal[
 
 PositiveInt = Field(default=None, gt=0)
 DropoutRate = Annotated[float, Field(ge=0, lt=1)]
-
-
-class ModelError(SeqlensError):
-    """Bad model name, configuration, saved-model directory or model input."""
 
 
 class ModelConfig(BaseModel):

@@ -34,7 +34,8 @@ from torch import nn
 
 from .activations import ReLU, get_activation
 from .cnn import layer_output_length
-from .config import ModelConfig, ModelError
+from ..errors import ModelError
+from .config import ModelConfig
 from .layers import (
     BiLSTM, ConvBlock, DenseBlock, MultiHeadAttention, SwapLengthChannels,
     TransformerEncoderLayer, ZooModel, dropout, max_pool,

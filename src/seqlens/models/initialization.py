@@ -26,7 +26,7 @@ import math
 import torch
 from torch import nn
 
-from .config import ModelError
+from ..errors import ModelError
 
 # std of a unit normal truncated to [-2, 2]; dividing by it restores the requested std.
 _TRUNCATED_STD = 0.87962566103423978

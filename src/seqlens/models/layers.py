@@ -18,7 +18,8 @@ from torch import fx, nn
 
 from ..errors import SequenceError
 from .activations import ElementwiseActivation, ReLU
-from .config import ModelError
+from .state import model_state
+from ..errors import ModelError
 
 BN_EPS = 1e-3
 BN_MOMENTUM = 0.01
@@ -230,15 +231,10 @@ class ZooModel(nn.Module):
         """
         if batch_size < 1:
             raise ModelError(f"batch_size must be >= 1, got {batch_size}")
-        param = next(self.parameters())
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                return [step(X[i:i + batch_size].to(param.device, param.dtype))
-                        for i in range(0, max(X.shape[0], 1), batch_size)]
-        finally:
-            self.train(was_training)
+        dtype = next(self.parameters()).dtype
+        with model_state(self) as device, torch.no_grad():
+            return [step(X[i:i + batch_size].to(device, dtype))
+                    for i in range(0, max(X.shape[0], 1), batch_size)]
 
     def first_layer_activations(self, X: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
         """First-layer post-activation output (before dropout/pool), ``(N, F, L_conv)``.

@@ -21,7 +21,8 @@ from ..alphabet import as_rng
 from ..io_utils import atomic_path
 from .activations import check_activation
 from .cnn import CNN_ARCHITECTURES, CNNArchitecture
-from .config import ModelConfig, ModelError
+from ..errors import ModelError
+from .config import ModelConfig
 from .hybrid import HYBRID_ARCHITECTURES, HybridArchitecture
 from .initialization import initialize_
 from .layers import ZooModel

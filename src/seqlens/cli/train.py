@@ -1,0 +1,171 @@
+"""``seqlens train`` and ``seqlens evaluate-model``: train a zoo model on an HDF5 dataset
+(either layout) and score a trained run on a split."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ..errors import DataFormatError
+from ..io_utils import atomic_path, require_file
+from ._common import console, emit_json
+
+SUMMARY_NAME = "train.json"
+
+
+def _print_scores(table, title: str) -> None:
+    view = Table(title=title)
+    for column in ("task", "AUROC", "AUPR (avg. precision)", "positives", "negatives"):
+        view.add_column(column)
+    for row in table.itertuples():
+        view.add_row(row.task, f"{row.auroc:.4f}", f"{row.aupr:.4f}", str(row.n_positive), str(row.n_negative))
+    console.print(view)
+
+
+def _scores_document(table) -> list[dict]:
+    return [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}  # NaN -> null in JSON
+        for row in table.to_dict(orient="records")
+    ]
+
+
+def train(
+    data: Path = typer.Option(..., "--data", help="HDF5 dataset (seqlens or papers' layout)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Run directory: checkpoint, history.csv, model, train.json."),
+    model_name: str = typer.Option("cnn_local", "--model", help="Zoo architecture (see seqlens.models.available)."),
+    activation: str = typer.Option("relu", "--activation", help="First-layer activation, e.g. relu, exponential."),
+    method: str = typer.Option("standard", "--method", help="standard | noise | adversarial | angle-reg."),
+    seed: int = typer.Option(0, "--seed", help="Seed for initialisation, batch order, dropout and noise."),
+    epochs: int = typer.Option(100, "--epochs", help="Maximum number of epochs."),
+    batch_size: int = typer.Option(100, "--batch-size"),
+    lr: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
+    l2: float | None = typer.Option(None, "--l2", help="L2 strength on weights (default: the model's, 1e-6 for CNNs)."),
+    monitor: str | None = typer.Option(None, "--monitor", help="auroc | aupr | loss (default: auroc for one output, aupr for several)."),
+    patience: int = typer.Option(10, "--patience", help="Early-stopping patience in epochs."),
+    lr_patience: int = typer.Option(3, "--lr-patience", help="Epochs without improvement before the LR decays."),
+    lr_decay: float = typer.Option(0.2, "--lr-decay", help="Factor applied to the LR on a plateau."),
+    rc_augment: bool = typer.Option(False, "--rc-augment", help="Random reverse complement per sample and epoch."),
+    noise_sigma: float | None = typer.Option(None, "--noise-sigma", help="noise: SD of the Gaussian noise (0.1)."),
+    epsilon: float | None = typer.Option(None, "--epsilon", help="adversarial: L-inf radius (0.2)."),
+    pgd_steps: int | None = typer.Option(None, "--pgd-steps", help="adversarial: PGD steps (20)."),
+    pgd_step_size: float | None = typer.Option(None, "--pgd-step-size", help="adversarial: fixed step (default 0.1/(i+10))."),
+    warmup_epochs: int | None = typer.Option(None, "--warmup-epochs", help="adversarial: clean epochs first (20)."),
+    angle_weight: float | None = typer.Option(None, "--angle-weight", help="angle-reg: penalty per degree of mean |angle| (1e-3)."),
+    device: str | None = typer.Option(None, "--device", help="cpu, cuda, cuda:1 ... (default cpu)."),
+    resume: bool = typer.Option(True, "--resume/--no-resume", help="Continue from the run directory's checkpoint."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or per-epoch lines."),
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+) -> None:
+    """Train a zoo model; writes the run directory and reports validation and test scores."""
+    from ..data import load_h5
+    from ..models import build
+    from ..training import evaluate, fit, training_method
+
+    method_params = {
+        "sigma": noise_sigma,
+        "epsilon": epsilon,
+        "steps": pgd_steps,
+        "step_size": pgd_step_size,
+        "warmup_epochs": warmup_epochs,
+        "weight": angle_weight,
+    }
+    training = training_method(method, **{k: v for k, v in method_params.items() if v is not None})
+    dataset = load_h5(require_file(data, "data file"))
+    model = build(
+        model_name,
+        activation=activation,
+        input_length=dataset.input_length,
+        n_outputs=dataset.n_tasks,
+        seed=seed,
+    )
+    history = fit(
+        model,
+        dataset,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        l2=l2,
+        monitor=monitor,
+        lr_decay=lr_decay,
+        lr_patience=lr_patience,
+        early_stopping_patience=patience,
+        method=training,
+        rc_augment=rc_augment,
+        seed=seed,
+        device=device,
+        out_dir=out,
+        resume=resume,
+        verbose=not quiet,
+    )
+    test = evaluate(model, dataset.test, task_names=dataset.task_names, device=device)
+    best = history.attrs["best_epoch"]
+    best_row = history[history["epoch"] == best].iloc[0].to_dict() if best else {}
+    document = {
+        "run": str(out),
+        "data": str(data),
+        "model": model.config.model_dump(mode="json"),
+        "method": training.name,
+        "method_params": {k: v for k, v in dataclasses.asdict(training).items() if k != "name"},
+        "seed": seed,
+        "epochs_run": int(len(history)),
+        "best_epoch": int(best),
+        "stopped_early": bool(history.attrs["stopped_early"]),
+        "monitor": history.attrs["monitor"],
+        "best_valid": {k: float(best_row[k]) for k in ("val_loss", "val_auroc", "val_aupr")} if best_row else None,
+        "lr_decays": int((history["lr"].diff() < 0).sum()),
+        "aupr_method": test.attrs["aupr_method"],
+        "test": _scores_document(test),
+    }
+    with atomic_path(out / SUMMARY_NAME) as tmp:
+        tmp.write_text(json.dumps(document, indent=2) + "\n")
+    if json_output:
+        emit_json(document)
+        return
+    console.print(
+        f"{model_name} ({activation}, {training.name}): {len(history)} epochs, best epoch {best}"
+        f"{' (stopped early)' if document['stopped_early'] else ''}, {document['lr_decays']} LR decay(s); run in {out}",
+        highlight=False,
+    )
+    _print_scores(test, "test split")
+
+
+def evaluate_model(
+    run: Path = typer.Argument(..., help="Run directory written by `seqlens train` (or save_model)."),
+    data: Path = typer.Option(..., "--data", help="HDF5 dataset (seqlens or papers' layout)."),
+    split: str = typer.Option("test", "--split", help="train | valid | test."),
+    batch_size: int = typer.Option(256, "--batch-size"),
+    device: str | None = typer.Option(None, "--device"),
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+) -> None:
+    """AUROC and AUPR (average precision) per output of a trained model on one split."""
+    from ..data import load_h5
+    from ..models import load_model
+    from ..training import evaluate
+
+    if not run.is_dir():
+        raise FileNotFoundError(f"run directory not found: {run}")
+    model = load_model(run)
+    dataset = load_h5(require_file(data, "data file"))
+    chosen = dataset.split(split)
+    expected = model.config.input_length
+    if expected != dataset.input_length:
+        raise DataFormatError(f"model in {run} takes sequences of length {expected}, but {data} holds length {dataset.input_length}")
+    if model.config.n_outputs != dataset.n_tasks:
+        raise DataFormatError(f"model in {run} has {model.config.n_outputs} outputs, but {data} has {dataset.n_tasks} tasks")
+    table = evaluate(model, chosen, task_names=dataset.task_names, batch_size=batch_size, device=device)
+    document = {
+        "run": str(run),
+        "data": str(data),
+        "split": split,
+        "n": len(chosen),
+        "aupr_method": table.attrs["aupr_method"],
+        "scores": _scores_document(table),
+    }
+    if json_output:
+        emit_json(document)
+        return
+    _print_scores(table, f"{run} on {data} ({split}, n={len(chosen)})")

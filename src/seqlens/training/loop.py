@@ -1,0 +1,469 @@
+"""The training loop: Adam + BCE, L2 on weights, LR decay on plateau, early stopping,
+robust-training methods, and checkpoints that make a killed run resume bit-for-bit.
+
+Randomness: ``seed`` seeds two streams inside :func:`fit` (the caller's global torch RNG is
+left untouched): a ``torch.Generator`` for the data (batch order, noise, reverse-complement
+flips) and the global torch RNG for dropout. Both states go into every checkpoint, so a
+resumed run draws exactly what the uninterrupted run would have drawn.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from torch import nn
+
+from ..alphabet import as_rng
+from ..errors import DataFormatError, SeqlensError
+from ..io_utils import atomic_path
+from ..models import ModelConfig, l2_penalty, save_model
+from ..models.state import model_device, model_state
+from ._inputs import as_inputs, as_labels
+from .methods import Adversarial, AngleRegularization, GaussianNoise, TrainingMethod, training_method
+from .metrics import batched_logits, classification_scores
+from .robust import input_gradient_angles, pgd_perturb
+
+MONITORS = ("auroc", "aupr", "loss")
+HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "val_auroc", "val_aupr", "lr", "seconds"]
+CHECKPOINT_NAME = "checkpoint.pt"
+HISTORY_NAME = "history.csv"
+_CHECKPOINT_FORMAT = 1
+_EVAL_BATCH = 1000
+
+
+class EarlyStopping:
+    """Stop after ``patience`` epochs without strict improvement of the monitored metric.
+
+    Keras semantics: an epoch improves when its metric beats the best so far (``max`` or
+    ``min`` mode); ``patience=None`` never stops but still tracks the best epoch.
+    """
+
+    def __init__(self, mode: str, patience: int | None):
+        self.mode = mode
+        self.patience = patience
+        self.best: float | None = None
+        self.best_epoch = 0
+        self.bad_epochs = 0
+        self.stopped = False
+
+    def update(self, metric: float, epoch: int) -> bool:
+        """Record ``metric`` of ``epoch``; return True when it is a new best."""
+        better = self.best is None or (metric > self.best if self.mode == "max" else metric < self.best)
+        if better:
+            self.best, self.best_epoch, self.bad_epochs = metric, epoch, 0
+            return True
+        self.bad_epochs += 1
+        if self.patience is not None and self.bad_epochs >= self.patience:
+            self.stopped = True
+        return False
+
+    def state_dict(self) -> dict:
+        return {"best": self.best, "best_epoch": self.best_epoch, "bad_epochs": self.bad_epochs, "stopped": self.stopped}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best = state["best"]
+        self.best_epoch = state["best_epoch"]
+        self.bad_epochs = state["bad_epochs"]
+        self.stopped = state["stopped"]
+
+
+def _split_arrays(split, name: str):
+    if hasattr(split, "X") and hasattr(split, "y"):
+        return split.X, split.y
+    if isinstance(split, (tuple, list)) and len(split) == 2:
+        return split
+    raise DataFormatError(f"{name} split must be a Split (with X and y) or an (X, y) pair")
+
+
+def resolve_splits(data) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Training and validation tensors from a ``SeqDataset`` or a ``(train, valid)`` pair.
+
+    Each split is a ``Split`` or an ``(X, y)`` pair; returns ``X_train (N, 4, L)``,
+    ``y_train (N, T)``, ``X_valid (M, 4, L)``, ``y_valid (M, T)`` as float32 CPU tensors.
+    """
+    if hasattr(data, "train") and hasattr(data, "valid"):
+        train, valid = data.train, data.valid
+    elif isinstance(data, (tuple, list)) and len(data) == 2:
+        train, valid = data
+    else:
+        raise DataFormatError("fit needs a SeqDataset or a (train, valid) pair of splits")
+    if valid is None:
+        raise DataFormatError("fit needs a validation split (for the monitored metric)")
+    X_train, y_train = _split_arrays(train, "train")
+    X_valid, y_valid = _split_arrays(valid, "valid")
+    X_train = as_inputs(X_train, "train X")
+    X_valid = as_inputs(X_valid, "valid X")
+    y_train = as_labels(y_train, X_train.shape[0], "train y")
+    y_valid = as_labels(y_valid, X_valid.shape[0], "valid y")
+    if X_train.shape[2] != X_valid.shape[2]:
+        raise DataFormatError(f"train sequences have length {X_train.shape[2]} but valid ones {X_valid.shape[2]}")
+    if y_train.shape[1] != y_valid.shape[1]:
+        raise DataFormatError(f"train labels have {y_train.shape[1]} columns but valid labels {y_valid.shape[1]}")
+    return X_train, y_train, X_valid, y_valid
+
+
+def _check_model_fits(model: nn.Module, X: torch.Tensor, n_tasks: int, device) -> None:
+    """Fail early with one line when the model cannot take this data."""
+    with model_state(model, device, training=False) as dev:
+        try:
+            out = batched_logits(model, X[:2], 2, dev)
+        except RuntimeError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DataFormatError(f"model does not accept inputs of shape (N, 4, {X.shape[2]}): {first}") from None
+    if out.shape[1] != n_tasks:
+        raise DataFormatError(f"model has {out.shape[1]} outputs but the labels have {n_tasks} columns")
+
+
+def _model_signature(model: nn.Module) -> dict:
+    """What a checkpoint must match to be loaded into ``model``: config and tensor shapes."""
+    config = getattr(model, "config", None)
+    return {
+        "config": config.model_dump(mode="json") if hasattr(config, "model_dump") else None,
+        "shapes": {name: list(t.shape) for name, t in model.state_dict().items()},
+    }
+
+
+def _model_l2(model: nn.Module, l2: float | None) -> float:
+    if l2 is None:
+        config = getattr(model, "config", None)
+        l2 = float(getattr(config, "l2", 0.0) or 0.0)
+    if not (math.isfinite(l2) and l2 >= 0):
+        raise SeqlensError(f"l2 must be a non-negative number, got {l2}")
+    return l2
+
+
+def _check_arguments(epochs, batch_size, lr, lr_decay, lr_patience, early_stopping_patience) -> None:
+    checks = [
+        (isinstance(epochs, int) and epochs >= 1, f"epochs must be an integer >= 1, got {epochs}"),
+        (isinstance(batch_size, int) and batch_size >= 1, f"batch_size must be an integer >= 1, got {batch_size}"),
+        (math.isfinite(lr) and lr > 0, f"learning rate must be a positive number, got {lr}"),
+        (0 < lr_decay < 1, f"lr_decay must be in (0, 1), got {lr_decay}"),
+        (isinstance(lr_patience, int) and lr_patience >= 0, f"lr_patience must be an integer >= 0, got {lr_patience}"),
+        (
+            early_stopping_patience is None or (isinstance(early_stopping_patience, int) and early_stopping_patience >= 1),
+            f"early_stopping_patience must be an integer >= 1 or None, got {early_stopping_patience}",
+        ),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise SeqlensError(message)
+
+
+class _Trainer:
+    """One training run's state; ``fit`` owns it. Tensors live on ``device``."""
+
+    def __init__(self, model, X, y, method, batch_size, l2, rc_augment, device, generator, optimizer):
+        self.model = model
+        self.X, self.y = X, y
+        self.method = method
+        self.batch_size = batch_size
+        self.l2 = l2
+        self.rc_augment = rc_augment
+        self.device = device
+        self.generator = generator
+        self.optimizer = optimizer
+
+    def batch_inputs(self, idx: torch.Tensor, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The (augmented) training batch for sample indices ``idx``; all draws come from the generator."""
+        xb = self.X[idx]
+        if self.rc_augment:
+            # Each sample independently, with probability 1/2, is replaced by its reverse complement.
+            flip = torch.rand(len(idx), generator=self.generator) < 0.5
+            xb[flip] = xb[flip].flip(dims=(1, 2))
+        if isinstance(self.method, GaussianNoise):
+            xb = xb + self.method.sigma * torch.randn(xb.shape, generator=self.generator)
+        xb = xb.to(self.device, non_blocking=True)
+        yb = self.y[idx].to(self.device, non_blocking=True)
+        method = self.method
+        if isinstance(method, Adversarial) and epoch > method.warmup_epochs:
+            n_adv = round(method.adversarial_fraction * len(idx))
+            if n_adv:
+                self.model.eval()
+                try:
+                    adv = pgd_perturb(self.model, xb[-n_adv:], yb[-n_adv:], method.epsilon, method.steps, method.step_size)
+                finally:
+                    self.model.train()
+                xb = torch.cat([xb[:-n_adv], adv])
+        return xb, yb
+
+    def step(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        """One optimiser step; returns the detached mean BCE of the batch."""
+        self.optimizer.zero_grad(set_to_none=True)
+        if isinstance(self.method, AngleRegularization):
+            logits, angles = input_gradient_angles(self.model, xb, self.method.unit, create_graph=True)
+            penalty = self.method.weight * angles.abs().mean()
+        else:
+            logits, penalty = self.model(xb), None
+        data_loss = F.binary_cross_entropy_with_logits(logits.reshape(yb.shape), yb)
+        loss = data_loss
+        if self.l2 > 0:
+            loss = loss + self.l2 * l2_penalty(self.model)
+        if penalty is not None:
+            loss = loss + penalty
+        loss.backward()
+        self.optimizer.step()
+        return data_loss.detach()
+
+    def epoch(self, epoch: int, bar: Progress, task, label: str) -> float:
+        """Train one epoch on freshly shuffled batches; returns the mean training BCE."""
+        n = self.X.shape[0]
+        order = torch.randperm(n, generator=self.generator)
+        total = torch.zeros((), device=self.device)
+        bar.reset(task, total=math.ceil(n / self.batch_size), description=label)
+        for i, start in enumerate(range(0, n, self.batch_size)):
+            idx = order[start : start + self.batch_size]
+            loss = self.step(*self.batch_inputs(idx, epoch))
+            total += loss * len(idx)
+            if bar.live.is_started and i % 20 == 0:
+                bar.update(task, advance=1, description=f"{label} loss {loss.item():.4f}")
+            else:
+                bar.advance(task)
+        return float(total) / n
+
+
+def _validation_row(model, X_valid, y_valid, device) -> dict:
+    with model_state(model, device, training=False) as dev:
+        logits = batched_logits(model, X_valid, _EVAL_BATCH, dev)
+    val_loss = float(F.binary_cross_entropy_with_logits(logits, y_valid))
+    auroc, aupr = classification_scores(y_valid.numpy(), logits.numpy())
+    with warnings.catch_warnings():  # outputs with one class only are NaN and left out of the mean
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return {"val_loss": val_loss, "val_auroc": float(np.nanmean(auroc)), "val_aupr": float(np.nanmean(aupr))}
+
+
+def _rng_state(generator: torch.Generator, device: torch.device) -> dict:
+    state = {"torch": torch.get_rng_state(), "generator": generator.get_state()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def _set_rng_state(state: dict, generator: torch.Generator, device: torch.device) -> None:
+    torch.set_rng_state(state["torch"])
+    generator.set_state(state["generator"])
+    if device.type == "cuda" and "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"], device)
+
+
+def _state_on_cpu(model: nn.Module) -> dict:
+    return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+
+def _write_history(history: list[dict], path: Path) -> None:
+    with atomic_path(path) as tmp:
+        pd.DataFrame(history, columns=HISTORY_COLUMNS).to_csv(tmp, index=False)
+
+
+def fit(
+    model: nn.Module,
+    dataset_or_splits,
+    *,
+    epochs: int = 100,
+    batch_size: int = 100,
+    lr: float = 1e-3,
+    l2: float | None = None,
+    monitor: str | None = None,
+    lr_decay: float = 0.2,
+    lr_patience: int = 3,
+    early_stopping_patience: int | None = 10,
+    restore_best: bool = True,
+    method: str | TrainingMethod | None = None,
+    rc_augment: bool = False,
+    seed: int | np.random.Generator | None = 0,
+    device=None,
+    out_dir: str | Path | None = None,
+    resume: bool = True,
+    verbose: bool = True,
+) -> pd.DataFrame:
+    """Train ``model`` (logits out) on binary labels; return the per-epoch history.
+
+    Adam on the mean binary cross-entropy over samples and outputs, plus
+    ``l2 * l2_penalty(model)`` (sum of squared conv/linear weights; ``l2=None`` takes the
+    model config's ``l2``, 0 for models without a config), plus the method's penalty. Each
+    epoch reshuffles the training set with a seeded generator. After each epoch the
+    validation split is scored; the monitored metric drives ``ReduceLROnPlateau``
+    (``lr_decay`` factor, ``lr_patience``) and early stopping (``early_stopping_patience``;
+    None disables it). With ``restore_best`` the model ends with the weights of its best epoch.
+
+    Parameters
+    ----------
+    model : maps ``(B, 4, L)`` one-hot to logits ``(B, T)``.
+    dataset_or_splits : a ``SeqDataset`` (its ``train`` and ``valid`` splits) or a
+        ``(train, valid)`` pair of ``Split`` objects or ``(X, y)`` pairs; ``X`` ``(N, 4, L)``
+        one-hot, ``y`` ``(N, T)`` binary.
+    monitor : "auroc", "aupr" (average precision) or "loss" on the validation split,
+        averaged over outputs. Default: auroc for one output, aupr for several.
+    method : "standard", "noise", "adversarial", "angle-reg" or a method object from
+        :mod:`seqlens.training.methods` (``GaussianNoise(sigma)``, ``Adversarial(...)``,
+        ``AngleRegularization(weight)``); None is standard training.
+    rc_augment : replace each training sample, independently each epoch, by its reverse
+        complement with probability 1/2 (labels unchanged; validation is never flipped).
+    seed : int, numpy Generator or None; same seed and data give bit-identical weights on CPU.
+    device : where to train (None: where the model is); the model returns to its original
+        device and train/eval modes afterwards.
+    out_dir : if given, ``history.csv`` and ``checkpoint.pt`` are written (atomically) after
+        every epoch and the final zoo model is saved with ``seqlens.models.save_model``
+        (for other modules the best weights are ``checkpoint.pt["best_model"]``).
+    resume : continue from ``out_dir/checkpoint.pt`` when present (the run must use the same
+        settings; ``epochs`` may grow). A run resumed after a crash ends with the same
+        weights as an uninterrupted one.
+    verbose : live progress bar and one line per epoch on stderr.
+
+    Returns
+    -------
+    DataFrame, one row per epoch: ``epoch`` (1-based), ``train_loss`` (mean BCE of the
+    training batches, without penalties, on the augmented inputs), ``val_loss``,
+    ``val_auroc``, ``val_aupr``, ``lr`` (used during the epoch), ``seconds``.
+    ``attrs`` holds ``monitor``, ``best_epoch`` and ``stopped_early``.
+    """
+    _check_arguments(epochs, batch_size, lr, lr_decay, lr_patience, early_stopping_patience)
+    method = training_method(method)
+    X_train, y_train, X_valid, y_valid = resolve_splits(dataset_or_splits)
+    n_tasks = y_train.shape[1]
+    if monitor is None:
+        monitor = "auroc" if n_tasks == 1 else "aupr"
+    if monitor not in MONITORS:
+        raise SeqlensError(f"monitor must be one of {', '.join(MONITORS)}, got {monitor!r}")
+    if monitor != "loss":
+        labels = y_valid > 0.5
+        if not (labels.any(0) & ~labels.all(0)).any():
+            raise DataFormatError(f"validation labels hold one class only; {monitor} is undefined (use monitor='loss')")
+    l2 = _model_l2(model, l2)
+    target = torch.device(device) if device is not None else model_device(model)
+    _check_model_fits(model, X_valid, n_tasks, target)
+
+    mode = "min" if monitor == "loss" else "max"
+    settings = {
+        "format": _CHECKPOINT_FORMAT,
+        "method": dataclasses.asdict(method),
+        "batch_size": batch_size,
+        "lr": lr,
+        "l2": l2,
+        "monitor": monitor,
+        "lr_decay": lr_decay,
+        "lr_patience": lr_patience,
+        "early_stopping_patience": early_stopping_patience,
+        "rc_augment": rc_augment,
+        "seed": seed if isinstance(seed, int) else None,
+        "train_shape": list(X_train.shape),
+        "valid_shape": list(X_valid.shape),
+        "n_tasks": n_tasks,
+        "model": _model_signature(model),
+    }
+    out_dir = Path(out_dir) if out_dir is not None else None
+    checkpoint = _load_checkpoint(out_dir, settings) if (out_dir is not None and resume) else None
+
+    console = Console(stderr=True)
+    devices = [target.index or 0] if target.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices), model_state(model, target, training=True):
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode=mode, factor=lr_decay, patience=lr_patience)
+        stopper = EarlyStopping(mode, early_stopping_patience)
+        generator = torch.Generator()
+        if checkpoint is None:
+            data_seed, torch_seed = (int(s) for s in as_rng(seed).integers(0, 2**62, size=2))
+            generator.manual_seed(data_seed)
+            torch.default_generator.manual_seed(torch_seed)
+            if target.type == "cuda":
+                torch.cuda.manual_seed(torch_seed)
+            history, best_state, start = [], None, 0
+        else:
+            model.load_state_dict(checkpoint["model"])
+            optimizer.load_state_dict(checkpoint["optimizer"])
+            scheduler.load_state_dict(checkpoint["scheduler"])
+            stopper.load_state_dict(checkpoint["early_stopping"])
+            _set_rng_state(checkpoint["rng"], generator, target)
+            history, best_state, start = checkpoint["history"], checkpoint["best_model"], checkpoint["epoch"]
+            if verbose and start < epochs and not stopper.stopped:
+                console.print(f"resuming from {out_dir / CHECKPOINT_NAME} after epoch {start}")
+            elif verbose:
+                console.print(f"{out_dir} holds a finished run ({start} epochs); resume=False (CLI: --no-resume) starts over")
+
+        trainer = _Trainer(model, X_train, y_train, method, batch_size, l2, rc_augment, target, generator, optimizer)
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not verbose,
+            transient=True,
+        )
+        with progress:
+            bar_task = progress.add_task("train", total=1)
+            for epoch in range(start + 1, epochs + 1):
+                if stopper.stopped:
+                    break
+                started = time.perf_counter()
+                lr_used = optimizer.param_groups[0]["lr"]
+                train_loss = trainer.epoch(epoch, progress, bar_task, f"epoch {epoch}/{epochs}")
+                row = {"epoch": epoch, "train_loss": train_loss, **_validation_row(model, X_valid, y_valid, target)}
+                metric = row[f"val_{monitor}"]
+                scheduler.step(metric)
+                if stopper.update(metric, epoch):
+                    best_state = _state_on_cpu(model)
+                row.update(lr=lr_used, seconds=time.perf_counter() - started)
+                history.append(row)
+                if verbose:
+                    console.print(
+                        f"epoch {epoch}: train_loss {train_loss:.4f}  val_loss {row['val_loss']:.4f}  "
+                        f"val_auroc {row['val_auroc']:.4f}  val_aupr {row['val_aupr']:.4f}  lr {lr_used:.2e}",
+                        highlight=False,
+                        soft_wrap=True,
+                    )
+                if out_dir is not None:
+                    _write_history(history, out_dir / HISTORY_NAME)
+                    state = {
+                        "settings": settings,
+                        "epoch": epoch,
+                        "model": _state_on_cpu(model),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "early_stopping": stopper.state_dict(),
+                        "best_model": best_state,
+                        "rng": _rng_state(generator, target),
+                        "history": history,
+                    }
+                    with atomic_path(out_dir / CHECKPOINT_NAME) as tmp:
+                        torch.save(state, tmp)
+        if verbose and stopper.stopped:
+            console.print(f"early stopping: best epoch {stopper.best_epoch} ({monitor} {stopper.best:.4f})")
+        if restore_best and best_state is not None:
+            model.load_state_dict(best_state)
+        if out_dir is not None and isinstance(getattr(model, "config", None), ModelConfig):
+            save_model(model, out_dir)
+
+    frame = pd.DataFrame(history, columns=HISTORY_COLUMNS)
+    frame.attrs.update(monitor=monitor, best_epoch=stopper.best_epoch, stopped_early=stopper.stopped)
+    return frame
+
+
+def _load_checkpoint(out_dir: Path, settings: dict) -> dict | None:
+    path = out_dir / CHECKPOINT_NAME
+    if not path.is_file():
+        return None
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a truncated or foreign file: say which, on one line
+        raise DataFormatError(f"cannot read checkpoint {path}: {type(exc).__name__}") from None
+    saved = checkpoint.get("settings", {}) if isinstance(checkpoint, dict) else {}
+    changed = sorted(k for k in settings if saved.get(k) != settings[k])
+    if changed:
+        key = changed[0]
+        if key == "model":
+            raise SeqlensError(f"checkpoint {path} was written for a different model; use resume=False or another out_dir")
+        raise SeqlensError(
+            f"checkpoint {path} was written with {key}={saved.get(key)!r}, not {settings[key]!r}; "
+            "use the same settings, resume=False, or another out_dir"
+        )
+    return checkpoint
