@@ -111,7 +111,7 @@ def test_fit_learns_and_restores_best_epoch(splits):
     table = evaluate(model, *splits[1])
     best_row = history.iloc[best - 1]
     assert table["auroc"].iloc[0] == pytest.approx(best_row["val_auroc"], abs=1e-12)
-    assert table["aupr"].iloc[0] == pytest.approx(best_row["val_aupr"], abs=1e-12)
+    assert table["average_precision"].iloc[0] == pytest.approx(best_row["val_aupr"], abs=1e-12)
     logits = torch.logit(predict(model, splits[1][0]).double())
     assert F.binary_cross_entropy_with_logits(logits, splits[1][1].double()).item() == pytest.approx(best_row["val_loss"], rel=1e-4)
     assert model.training  # nn.Module starts in train mode; fit restores it
@@ -374,13 +374,13 @@ def test_predict_and_evaluate_against_naive_scores():
     table = evaluate(model, X, y, task_names=["a", "b"])
     assert table["task"].tolist() == ["a", "b"]
     assert table[["n_positive", "n_negative"]].values.tolist() == [[int(y[:, 0].sum()), 80 - int(y[:, 0].sum())], [80, 0]]
-    assert np.isnan(table["auroc"].iloc[1]) and np.isnan(table["aupr"].iloc[1])
+    assert np.isnan(table["auroc"].iloc[1]) and np.isnan(table["average_precision"].iloc[1])
     score, label = probs[:, 0].numpy(), y[:, 0].numpy() > 0.5
     pairs = [(p > n) + 0.5 * (p == n) for p in score[label] for n in score[~label]]
     assert table["auroc"].iloc[0] == pytest.approx(np.mean(pairs), abs=1e-12)
     ranked = label[np.argsort(-score)]
     precision_at_hits = np.cumsum(ranked)[ranked] / (np.flatnonzero(ranked) + 1)
-    assert table["aupr"].iloc[0] == pytest.approx(precision_at_hits.mean(), abs=1e-12)  # average precision
+    assert table["average_precision"].iloc[0] == pytest.approx(precision_at_hits.mean(), abs=1e-12)  # average precision
 
 
 def test_training_method_factory():
@@ -547,7 +547,7 @@ def test_cli_train_and_evaluate_round_trip(tmp_path, capsys):
     assert code == 0 and scored["split"] == "test" and scored["n"] == 100
     assert scored["scores"][0]["auroc"] == pytest.approx(trained["test"][0]["auroc"], abs=1e-12)
     assert scored["scores"][0]["auroc"] > 0.75
-    assert scored["aupr_method"] == "average_precision"
+    assert scored["scores"][0]["aupr_trapezoid"] > 0.75 and scored["scores"][0]["average_precision"] > 0.75
     code, valid, _ = run_cli(["evaluate-model", str(run), "--data", str(data), "--split", "valid", "--json"], capsys)
     assert valid["scores"][0]["auroc"] == pytest.approx(trained["best_valid"]["val_auroc"], abs=1e-12)
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from ..io_utils import atomic_path
+
 console = Console(stderr=True)
-stdout_console = Console()
 
 
 def _default(obj):
@@ -49,3 +52,15 @@ def progress_bar(quiet: bool = False):
     )
     with bar:
         yield bar
+
+
+def table_records(table: pd.DataFrame) -> list[dict]:
+    """Rows of ``table`` as JSON-ready dicts (NaN becomes None, which JSON writes as null)."""
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def write_csv(table: pd.DataFrame, path) -> Path:
+    """Write ``table`` to ``path`` as CSV (no index) atomically; return the path."""
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False)
+    return Path(path)

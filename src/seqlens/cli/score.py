@@ -24,8 +24,8 @@ from rich import box
 from rich.table import Table
 
 from ..errors import DataFormatError, SeqlensError
-from ..io_utils import atomic_path, require_file
-from ._common import console, emit_json
+from ..io_utils import require_file
+from ._common import console, emit_json, table_records, write_csv
 
 AUPR_NOTE = "aupr_trapezoid: trapezoid rule over the PR curve (as the original code); average_precision: average precision (step-wise area, as sklearn)"
 SUMMARY_COLUMNS = ("auroc", "aupr_trapezoid", "average_precision", "cosine", "snr")
@@ -89,18 +89,6 @@ def summarize_scores(scores: pd.DataFrame) -> pd.DataFrame:
         table.insert(0, "method", method)
         parts.append(table)
     return pd.concat(parts, ignore_index=True)
-
-
-def table_records(table: pd.DataFrame) -> list[dict]:
-    """Rows of ``table`` as JSON-ready dicts (NaN becomes None, which JSON writes as null)."""
-    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()} for row in table.to_dict("records")]
-
-
-def write_csv(table: pd.DataFrame, path: Path) -> Path:
-    """Write ``table`` to ``path`` as CSV (no index) atomically; return the path."""
-    with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False)
-    return path
 
 
 def _logo_matrix(method, values: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

@@ -12,25 +12,19 @@ from rich.table import Table
 
 from ..errors import DataFormatError
 from ..io_utils import atomic_path, require_file
-from ._common import console, emit_json
+from ._common import console, emit_json, table_records
 
 SUMMARY_NAME = "train.json"
 
 
 def _print_scores(table, title: str) -> None:
     view = Table(title=title)
-    for column in ("task", "AUROC", "AUPR (avg. precision)", "positives", "negatives"):
+    for column in ("task", "AUROC", "AUPR (trapezoid)", "average precision", "positives", "negatives"):
         view.add_column(column)
     for row in table.itertuples():
-        view.add_row(row.task, f"{row.auroc:.4f}", f"{row.aupr:.4f}", str(row.n_positive), str(row.n_negative))
+        view.add_row(row.task, f"{row.auroc:.4f}", f"{row.aupr_trapezoid:.4f}", f"{row.average_precision:.4f}",
+                     str(row.n_positive), str(row.n_negative))
     console.print(view)
-
-
-def _scores_document(table) -> list[dict]:
-    return [
-        {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}  # NaN -> null in JSON
-        for row in table.to_dict(orient="records")
-    ]
 
 
 def train(
@@ -117,8 +111,7 @@ def train(
         "monitor": history.attrs["monitor"],
         "best_valid": {k: float(best_row[k]) for k in ("val_loss", "val_auroc", "val_aupr")} if best_row else None,
         "lr_decays": int((history["lr"].diff() < 0).sum()),
-        "aupr_method": test.attrs["aupr_method"],
-        "test": _scores_document(test),
+        "test": table_records(test),
     }
     with atomic_path(out / SUMMARY_NAME) as tmp:
         tmp.write_text(json.dumps(document, indent=2) + "\n")
@@ -162,8 +155,7 @@ def evaluate_model(
         "data": str(data),
         "split": split,
         "n": len(chosen),
-        "aupr_method": table.attrs["aupr_method"],
-        "scores": _scores_document(table),
+        "scores": table_records(table),
     }
     if json_output:
         emit_json(document)

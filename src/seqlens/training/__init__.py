@@ -6,12 +6,12 @@ Example::
 
     from seqlens.training import GaussianNoise, evaluate, fit
     history = fit(model, dataset, method=GaussianNoise(sigma=0.1), out_dir="runs/noise")
-    table = evaluate(model, dataset.test)  # per-output AUROC / AUPR (average precision)
+    table = evaluate(model, dataset.test)  # per-output AUROC and AUPR
 """
 
 from .loop import EarlyStopping, fit
 from .methods import Adversarial, AngleRegularization, GaussianNoise, Standard, TrainingMethod, training_method
-from .metrics import classification_scores, evaluate, predict
+from .metrics import evaluate, predict
 from .robust import input_gradient_angles, pgd_attack, simplex_angles
 
 __all__ = [
@@ -21,7 +21,6 @@ __all__ = [
     "GaussianNoise",
     "Standard",
     "TrainingMethod",
-    "classification_scores",
     "evaluate",
     "fit",
     "input_gradient_angles",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,8 @@ from ..models import ModelConfig, l2_penalty, save_model
 from ..models.state import model_device, model_state
 from ._inputs import as_inputs, as_labels
 from .methods import Adversarial, AngleRegularization, GaussianNoise, TrainingMethod, training_method
-from .metrics import batched_logits, classification_scores
+from ..evaluation.classification import classification_scores
+from .metrics import batched_logits
 from .robust import input_gradient_angles, pgd_perturb
 
 MONITORS = ("auroc", "aupr", "loss")
@@ -235,10 +235,9 @@ def _validation_row(model, X_valid, y_valid, device) -> dict:
     with model_state(model, device, training=False) as dev:
         logits = batched_logits(model, X_valid, _EVAL_BATCH, dev)
     val_loss = float(F.binary_cross_entropy_with_logits(logits, y_valid))
-    auroc, aupr = classification_scores(y_valid.numpy(), logits.numpy())
-    with warnings.catch_warnings():  # outputs with one class only are NaN and left out of the mean
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return {"val_loss": val_loss, "val_auroc": float(np.nanmean(auroc)), "val_aupr": float(np.nanmean(aupr))}
+    scores = classification_scores(y_valid.numpy(), logits.numpy())
+    # outputs with one class only are NaN and left out of the mean (pandas skips NaN)
+    return {"val_loss": val_loss, "val_auroc": float(scores["auroc"].mean()), "val_aupr": float(scores["average_precision"].mean())}
 
 
 def _rng_state(generator: torch.Generator, device: torch.device) -> dict:

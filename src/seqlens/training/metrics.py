@@ -1,23 +1,21 @@
-"""Predictions and classification scores (AUROC, AUPR per output).
+"""Predictions and per-output classification scores of a model on a data split.
 
-AUPR here is scikit-learn's *average precision* (step-wise sum over the precision-recall
-curve, no interpolation), not the trapezoid-rule area some original papers integrated.
+Scores come from :func:`seqlens.evaluation.classification.classification_scores`: AUROC and
+both areas under the precision-recall curve (trapezoid rule, as the papers; average
+precision, as scikit-learn).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import torch
 from rich.progress import Progress
 from torch import nn
 
 from ..errors import DataFormatError, SeqlensError
+from ..evaluation.classification import classification_scores
 from ..models.state import model_state
 from ._inputs import as_inputs, as_labels
-
-AUPR_METHOD = "average_precision"
-
 
 def batched_logits(model: nn.Module, X: torch.Tensor, batch_size: int, device, verbose: bool = False) -> torch.Tensor:
     """Logits ``(N, T)`` (float32, CPU) of ``X`` ``(N, 4, L)`` with the model as it is set up."""
@@ -44,25 +42,6 @@ def predict(model: nn.Module, X, batch_size: int = 256, device=None, verbose: bo
         return torch.sigmoid(batched_logits(model, X, batch_size, dev, verbose))
 
 
-def classification_scores(y_true: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-output AUROC and AUPR (average precision) for ``(N, T)`` labels and scores.
-
-    An output whose labels hold only one class gets NaN for both.
-    """
-    from sklearn.metrics import average_precision_score, roc_auc_score  # slow import, needed here only
-
-    n_tasks = y_true.shape[1]
-    auroc = np.full(n_tasks, np.nan)
-    aupr = np.full(n_tasks, np.nan)
-    for t in range(n_tasks):
-        labels = y_true[:, t] > 0.5
-        if labels.all() or not labels.any():
-            continue
-        auroc[t] = roc_auc_score(labels, scores[:, t])
-        aupr[t] = average_precision_score(labels, scores[:, t])
-    return auroc, aupr
-
-
 def evaluate(
     model: nn.Module,
     split,
@@ -82,8 +61,8 @@ def evaluate(
 
     Returns
     -------
-    DataFrame with one row per output: ``task``, ``auroc``, ``aupr`` (average precision),
-    ``n_positive``, ``n_negative``. Undefined scores (one class only) are NaN.
+    DataFrame with one row per output: ``task``, ``n_positive``, ``n_negative``, ``auroc``,
+    ``aupr_trapezoid``, ``average_precision``. Undefined scores (one class only) are NaN.
     """
     if y is None:
         if not (hasattr(split, "X") and hasattr(split, "y")):
@@ -100,16 +79,5 @@ def evaluate(
         task_names = [f"task{t}" for t in range(y.shape[1])]
     elif len(task_names) != y.shape[1]:
         raise DataFormatError(f"{len(task_names)} task names given for {y.shape[1]} outputs")
-    auroc, aupr = classification_scores(y, probs)
-    positives = (y > 0.5).sum(axis=0)
-    table = pd.DataFrame(
-        {
-            "task": list(task_names),
-            "auroc": auroc,
-            "aupr": aupr,
-            "n_positive": positives.astype(int),
-            "n_negative": (y.shape[0] - positives).astype(int),
-        }
-    )
-    table.attrs["aupr_method"] = AUPR_METHOD
-    return table
+    table = classification_scores(y, probs, output_names=task_names)
+    return table.reset_index().rename(columns={"output": "task"})
