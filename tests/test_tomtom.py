@@ -16,9 +16,9 @@ import pytest
 import seqlens.tomtom as tomtom_module
 from seqlens.alphabet import one_hot_encode, random_sequences
 from seqlens.errors import SeqlensError
-from seqlens.evaluation import (
+from seqlens.evaluation import filter_ppms
+from seqlens.tomtom import (
     best_hits,
-    filter_ppms,
     load_motifs,
     match_statistics,
     numba_cache_dir,

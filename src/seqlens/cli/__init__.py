@@ -44,14 +44,15 @@ EXPECTED_ERRORS = (SeqlensError, FileNotFoundError, IsADirectoryError, Permissio
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``seqlens`` script; returns the process exit code."""
+    """Entry point of the ``seqlens`` script; returns the process exit code.
+
+    Usage errors are reported by typer itself (exit 2); errors a user's input causes inside
+    a command become one line on stderr and exit 1; an interrupt exits 130.
+    """
     try:
-        app(args=argv, standalone_mode=False)
-    except typer.Exit as exc:
-        return exc.exit_code
-    except typer.Abort:
-        console.print("[red]aborted[/red]")
-        return 130
+        app(args=argv, standalone_mode=True)
+    except SystemExit as exc:  # typer's normal way out, with its exit code
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
         console.print("[red]interrupted[/red]")
         return 130
@@ -59,13 +60,6 @@ def main(argv: list[str] | None = None) -> int:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         console.print(f"[red]error:[/red] {escape(str(msg))}", highlight=False, soft_wrap=True)
         return 1
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
     return 0
 
 

@@ -16,7 +16,8 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from ..io_utils import atomic_path
+from ..errors import DataFormatError
+from ..io_utils import atomic_path, require_file
 
 console = Console(stderr=True)
 
@@ -64,3 +65,28 @@ def write_csv(table: pd.DataFrame, path) -> Path:
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False)
     return Path(path)
+
+
+def load_run_and_split(run: Path, data: Path, split: str):
+    """The model of run directory ``run`` and split ``split`` of dataset ``data``.
+
+    Returns ``(model, dataset, split)``. Raises FileNotFoundError for a missing run directory
+    or data file and DataFormatError when the model's input length or number of outputs
+    does not fit the data.
+    """
+    from ..data import load_h5
+    from ..models import load_model
+
+    if not Path(run).is_dir():
+        raise FileNotFoundError(f"run directory not found: {run}")
+    model = load_model(run)
+    dataset = load_h5(require_file(data, "data file"))
+    chosen = dataset.split(split)
+    if model.config.input_length != dataset.input_length:
+        raise DataFormatError(
+            f"model in {run} takes sequences of length {model.config.input_length}, "
+            f"but {data} holds length {dataset.input_length}"
+        )
+    if model.config.n_outputs != dataset.n_tasks:
+        raise DataFormatError(f"model in {run} has {model.config.n_outputs} outputs, but {data} has {dataset.n_tasks} tasks")
+    return model, dataset, chosen

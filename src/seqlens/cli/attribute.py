@@ -9,65 +9,15 @@ equals the library call ``method(model, X, target=..., seed=...)`` with the stor
 
 from __future__ import annotations
 
-import time
-import warnings
 from pathlib import Path
 
-import numpy as np
-import torch
 import typer
+from rich.markup import escape
 
-from ..errors import DataFormatError, SeqlensError
-from ..io_utils import require_file
-from ._common import console, emit_json
+from ..errors import SeqlensError
+from ._common import console, emit_json, load_run_and_split
 
-METHOD_ALIASES = {"ig": "integrated_gradients", "eg": "expected_gradients", "shap": "deepshap"}
 DEFAULT_METHODS = "saliency,smoothgrad,ig,expected_gradients,deepshap,ism"
-
-
-def load_run_and_split(run: Path, data: Path, split: str):
-    """The model of run directory ``run`` and split ``split`` of dataset ``data``.
-
-    Returns ``(model, dataset, split)``. Raises FileNotFoundError for a missing run directory
-    or data file and DataFormatError when the model's input length or number of outputs
-    does not fit the data.
-    """
-    from ..data import load_h5
-    from ..models import load_model
-
-    if not Path(run).is_dir():
-        raise FileNotFoundError(f"run directory not found: {run}")
-    model = load_model(run)
-    dataset = load_h5(require_file(data, "data file"))
-    chosen = dataset.split(split)
-    if model.config.input_length != dataset.input_length:
-        raise DataFormatError(
-            f"model in {run} takes sequences of length {model.config.input_length}, "
-            f"but {data} holds length {dataset.input_length}"
-        )
-    if model.config.n_outputs != dataset.n_tasks:
-        raise DataFormatError(f"model in {run} has {model.config.n_outputs} outputs, but {data} has {dataset.n_tasks} tasks")
-    return model, dataset, chosen
-
-
-def parse_methods(text: str) -> list[str]:
-    """Canonical method names from a comma-separated list with aliases (ig, eg, shap)."""
-    from ..attribution.io import METHOD_KINDS
-
-    names = []
-    for item in text.split(","):
-        key = item.strip().lower()
-        if not key:
-            continue
-        name = METHOD_ALIASES.get(key, key)
-        if name not in METHOD_KINDS:
-            valid = ", ".join([*METHOD_KINDS, *(f"{a} (= {n})" for a, n in METHOD_ALIASES.items())])
-            raise SeqlensError(f"unknown attribution method {item.strip()!r}; valid methods: {valid}")
-        if name not in names:
-            names.append(name)
-    if not names:
-        raise SeqlensError(f"--methods lists no method: {text!r}")
-    return names
 
 
 def resolve_target(target: str, task_names: list[str], n_outputs: int) -> int:
@@ -81,31 +31,6 @@ def resolve_target(target: str, task_names: list[str], n_outputs: int) -> int:
     if index >= n_outputs:
         raise SeqlensError(f"--target {index} is out of range for a model with {n_outputs} output(s)")
     return index
-
-
-def select_rows(y: np.ndarray, target: int, positives: bool, limit: int) -> np.ndarray:
-    """Rows of a split to attribute: all, or those labelled 1 for ``target``; the first ``limit`` (0 = all)."""
-    rows = np.flatnonzero(y[:, target] == 1) if positives else np.arange(len(y))
-    if limit:
-        rows = rows[:limit]
-    if rows.size == 0:
-        raise SeqlensError("no sequences selected" + (f": the split has no positives for target {target}" if positives else ""))
-    return rows
-
-
-def method_params(
-    name: str, seed: int, smoothgrad_samples: int, smoothgrad_sigma: float, ig_steps: int, eg_references: int,
-    eg_steps: int, shap_references: int,
-) -> dict:
-    """Keyword arguments (beyond model, X, target, batch_size, device) that ``name`` is called with."""
-    return {
-        "saliency": {},
-        "smoothgrad": {"n": smoothgrad_samples, "sigma": smoothgrad_sigma, "seed": seed},
-        "integrated_gradients": {"steps": ig_steps, "baselines": "shuffle", "n_baselines": 1, "rule": "trapezoid", "seed": seed},
-        "expected_gradients": {"n_references": eg_references, "steps": eg_steps, "references": "shuffle", "rule": "trapezoid", "seed": seed},
-        "deepshap": {"n_references": shap_references, "references": "dinuc_shuffle", "seed": seed},
-        "ism": {"fast": True},
-    }[name]
 
 
 def attribute(
@@ -131,49 +56,34 @@ def attribute(
     json_output: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Compute attribution maps of a trained model and write them, with provenance, to an HDF5 file."""
-    from .. import attribution
-    from ..attribution.io import GRADIENT_METHODS, METHOD_KINDS, AttributionSet, MethodMaps, save_attributions
+    from ..attribution import attribute_split, canonical_methods, save_attributions, select_rows
 
-    names = parse_methods(methods)
+    names = canonical_methods(methods)
     model, dataset, chosen = load_run_and_split(run, data, split)
     target_index = resolve_target(target, dataset.task_names, model.config.n_outputs)
     rows = select_rows(chosen.y, target_index, positives, limit)
-    sequences = chosen.subset(rows)
-    X = torch.from_numpy(sequences.X)
     if not quiet:
         console.print(f"attributing {len(rows)} sequence(s) of {data} ({split}) for output {target_index} with {', '.join(names)}", highlight=False)
-    results = {}
-    for name in names:
-        params = method_params(name, seed, smoothgrad_samples, smoothgrad_sigma, ig_steps, eg_references, eg_steps, shap_references)
-        call = getattr(attribution, name)
-        if name in GRADIENT_METHODS:
-            params = {**params, "correct": False}
-        start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            raw = call(model, X, target=target_index, batch_size=batch_size, device=device, verbose=not quiet and console.is_terminal, **params)
-        maps = {"raw": raw}
-        if correct and name in GRADIENT_METHODS:
-            maps["corrected"] = attribution.correct_gradients(raw)
-        seconds = time.perf_counter() - start
-        messages = [str(w.message) for w in caught]
-        for message in messages:
-            console.print(f"[yellow]warning:[/yellow] {name}: {message}", highlight=False, soft_wrap=True)
-        results[name] = MethodMaps(name, METHOD_KINDS[name], maps, params=params, seconds=seconds, warnings=messages)
+
+    def report(result) -> None:
+        for message in result.warnings:
+            console.print(f"[yellow]warning:[/yellow] {result.method}: {escape(message)}", highlight=False, soft_wrap=True)
         if not quiet:
-            console.print(f"  {name}: {' + '.join(maps)} in {seconds:.2f} s", highlight=False)
-    attributions = AttributionSet(
-        sequences=sequences,
-        rows=rows,
-        target=target_index,
-        methods=results,
-        task_name=dataset.task_names[target_index],
-        split=split,
-        seed=seed,
-        model_dir=str(run),
-        model_config=model.config.model_dump(mode="json"),
-        data_path=str(data),
+            console.print(f"  {result.method}: {' + '.join(result.maps)} in {result.seconds:.2f} s", highlight=False)
+
+    overrides = {
+        "smoothgrad": {"n": smoothgrad_samples, "sigma": smoothgrad_sigma},
+        "integrated_gradients": {"steps": ig_steps},
+        "expected_gradients": {"n_references": eg_references, "steps": eg_steps},
+        "deepshap": {"n_references": shap_references},
+    }
+    attributions = attribute_split(
+        model, chosen, names, target=target_index, rows=rows, correct=correct, seed=seed, params=overrides,
+        batch_size=batch_size, device=device, verbose=not quiet and console.is_terminal, on_method=report,
+        task_name=dataset.task_names[target_index], split_name=split, model_dir=str(run), data_path=str(data),
     )
+    results = attributions.methods
+    sequences = attributions.sequences
     save_attributions(attributions, out)
     document = {
         "out": str(out),

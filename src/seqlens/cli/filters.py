@@ -24,8 +24,8 @@ from rich.table import Table
 
 from ..errors import SeqlensError
 from ..io_utils import atomic_path
-from ._common import console, emit_json, table_records, write_csv
-from .attribute import load_run_and_split
+from ._common import console, emit_json, load_run_and_split, table_records, write_csv
+
 
 #: Task names that are not TF names (the default of a one-task dataset).
 GENERIC_TASK_NAMES = ("label",)

@@ -52,45 +52,6 @@ def ground_truth_for(attributions, data: Path | None, source: Path) -> np.ndarra
     return split.ground_truth[rows]
 
 
-def score_maps(attributions, ground_truth: np.ndarray, convention: str, threshold: float | None, top_k: int) -> pd.DataFrame:
-    """One row per (method, variant, sequence) with every metric; see the module docstring."""
-    from ..attribution.io import GRADIENT_METHODS
-    from ..evaluation import angle_fractions, cosine_similarity, interpretability_scores, signal_to_noise
-
-    X = attributions.X
-    tables = []
-    for method, variant, values in attributions.iter_maps():
-        reduction = method.reduction
-        parts = [
-            interpretability_scores(values, X, ground_truth, convention=convention, threshold=threshold, reduction=reduction),
-            cosine_similarity(values, ground_truth),
-            signal_to_noise(values, X, ground_truth, top_k=top_k, convention=convention, threshold=threshold, reduction=reduction),
-        ]
-        if method.method in GRADIENT_METHODS and variant == "raw":  # a corrected gradient lies in the simplex: angle 0
-            parts.append(angle_fractions(values, ground_truth, convention=convention, threshold=threshold))
-        table = pd.concat(parts, axis=1).reset_index()
-        table.insert(0, "variant", variant)
-        table.insert(0, "method", method.method)
-        table.insert(3, "row", attributions.rows)
-        tables.append(table)
-    return pd.concat(tables, ignore_index=True)
-
-
-def summarize_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    """Mean +- SD of every metric per method and variant: tidy, one row per (method, variant, metric)."""
-    from ..evaluation import summarize
-
-    metrics = [c for c in scores.columns if c not in ("method", "variant", "sequence", "row") and pd.api.types.is_float_dtype(scores[c])]
-    parts = []
-    for (method, variant), group in scores.groupby(["method", "variant"], sort=False):
-        present = [c for c in metrics if group[c].notna().any()]
-        table = summarize(group, present).rename_axis("metric").reset_index()
-        table.insert(0, "variant", variant)
-        table.insert(0, "method", method)
-        parts.append(table)
-    return pd.concat(parts, ignore_index=True)
-
-
 def _logo_matrix(method, values: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """What a logo shows: the map with X (times input), or an ISM map's L2 score at the observed letter."""
     if method.reduction == "l2":
@@ -171,6 +132,7 @@ def score(
 ) -> None:
     """Interpretability AUROC/AUPR, cosine, SNR and gradient angles of every map, with plots."""
     from ..attribution.io import load_attributions
+    from ..evaluation import score_attributions, summarize_scores
     from ..evaluation.interpretability import resolve_threshold
 
     if convention not in ("002", "003"):
@@ -183,7 +145,7 @@ def score(
     out = attributions_file.with_name(attributions_file.stem + "_scores") if out is None else out
     if out.exists() and not out.is_dir():
         raise SeqlensError(f"output path {out} exists and is not a directory")
-    scores = score_maps(attributions, ground_truth, convention, threshold, top_k)
+    scores = score_attributions(attributions, ground_truth, convention=convention, threshold=threshold, top_k=top_k)
     summary = summarize_scores(scores)
     angles = pooled_angles(attributions, ground_truth, convention, threshold)
     written = [write_csv(scores, out / "scores.csv"), write_csv(summary, out / "summary.csv")]

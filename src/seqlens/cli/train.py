@@ -10,9 +10,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..errors import DataFormatError
 from ..io_utils import atomic_path, require_file
-from ._common import console, emit_json, table_records
+from ._common import console, emit_json, load_run_and_split, table_records
 
 SUMMARY_NAME = "train.json"
 
@@ -134,21 +133,10 @@ def evaluate_model(
     device: str | None = typer.Option(None, "--device"),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
-    """AUROC and AUPR (average precision) per output of a trained model on one split."""
-    from ..data import load_h5
-    from ..models import load_model
+    """AUROC and AUPR (trapezoid and average precision) per output of a trained model on one split."""
     from ..training import evaluate
 
-    if not run.is_dir():
-        raise FileNotFoundError(f"run directory not found: {run}")
-    model = load_model(run)
-    dataset = load_h5(require_file(data, "data file"))
-    chosen = dataset.split(split)
-    expected = model.config.input_length
-    if expected != dataset.input_length:
-        raise DataFormatError(f"model in {run} takes sequences of length {expected}, but {data} holds length {dataset.input_length}")
-    if model.config.n_outputs != dataset.n_tasks:
-        raise DataFormatError(f"model in {run} has {model.config.n_outputs} outputs, but {data} has {dataset.n_tasks} tasks")
+    model, dataset, chosen = load_run_and_split(run, data, split)
     table = evaluate(model, chosen, task_names=dataset.task_names, batch_size=batch_size, device=device)
     document = {
         "run": str(run),

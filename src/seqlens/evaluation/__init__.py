@@ -8,9 +8,10 @@
 - Gradient angles and correction (003): :func:`angle_fractions`, :func:`angle_summary`,
   :func:`angle_histogram`, :func:`correction_effect`, :func:`correction_effect_by_angle`;
   ensemble reference: :func:`ensemble_distances`.
+- Every map of an attribution set at once: :func:`score_attributions`,
+  :func:`summarize_scores`.
 - First-layer filters: :func:`filter_alignment` / :func:`filter_ppms` (activation-based
-  alignment), Tomtom via memelite: :func:`tomtom_table`, :func:`significant_hits`,
-  :func:`best_hits`, :func:`match_statistics`.
+  alignment); matching them to JASPAR is :mod:`seqlens.tomtom`.
 - Motif localisation (002): :func:`motif_regions`, :func:`filter_scan`, :func:`pwm_scan`,
   :func:`localization_auroc`.
 - :func:`summarize`: mean +- SD of any per-sequence table, undefined (NaN) rows counted.
@@ -44,15 +45,7 @@ from .interpretability import (
 from .localization import Localization, filter_scan, localization_auroc, motif_regions, pwm_scan
 from .ranking import binary_auroc, pr_areas
 from .summary import summarize
-from ..tomtom import (
-    MatchStatistics,
-    best_hits,
-    load_motifs,
-    match_statistics,
-    numba_cache_dir,
-    significant_hits,
-    tomtom_table,
-)
+from .scoring import score_attributions, summarize_scores
 
 __all__ = [
     "ANGLE_THRESHOLDS",
@@ -60,11 +53,9 @@ __all__ = [
     "EnsembleComparison",
     "FilterAlignment",
     "Localization",
-    "MatchStatistics",
     "angle_fractions",
     "angle_histogram",
     "angle_summary",
-    "best_hits",
     "binary_auroc",
     "classification_scores",
     "correction_effect",
@@ -76,11 +67,8 @@ __all__ = [
     "filter_scan",
     "first_layer_activations",
     "interpretability_scores",
-    "load_motifs",
     "localization_auroc",
-    "match_statistics",
     "motif_regions",
-    "numba_cache_dir",
     "position_angles",
     "position_cosine",
     "position_information",
@@ -88,8 +76,8 @@ __all__ = [
     "position_scores",
     "pr_areas",
     "pwm_scan",
+    "score_attributions",
     "signal_to_noise",
-    "significant_hits",
     "summarize",
-    "tomtom_table",
+    "summarize_scores",
 ]
