@@ -4,6 +4,9 @@ Arrays are channel-first everywhere: one sequence is ``(4, L)``, a batch ``(N, 4
 channels in alphabet order (A, C, G, T by default). Functions accept numpy arrays or torch
 tensors and return the same kind they were given, unless stated otherwise.
 
+torch is imported only when a tensor is asked for or given (a tensor given means torch is
+already imported), so ``seqlens --help`` and numpy-only users do not pay its import.
+
 Encoding goes through a 256-entry byte look-up table, so a chromosome-sized string is
 encoded with a handful of vectorised numpy passes (see ``benchmarks/bench_one_hot.py``).
 """
@@ -13,10 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+import sys
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 
 from .errors import SequenceError
+
+if TYPE_CHECKING:
+    import torch
 
 DNA = "ACGT"
 RNA = "ACGU"
@@ -26,6 +34,19 @@ N_POLICIES = ("zeros", "uniform", "error")
 
 _N_CODE = 4
 _BAD_CODE = 5
+
+
+def _is_tensor(X) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(X, torch.Tensor)
+
+
+def _from_numpy(array: np.ndarray, like=None):
+    """``array`` as a torch tensor (of ``like``'s dtype when given)."""
+    import torch
+
+    tensor = torch.from_numpy(array)
+    return tensor if like is None else tensor.to(like.dtype)
 
 
 def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -133,7 +154,7 @@ def one_hot_encode(
         out = np.empty((len(records), 4, lengths.pop()), dtype=dtype)
         for i, (name, seq) in enumerate(records):
             out[i] = _codes_to_one_hot(_codes(seq, table, name), n_policy, dtype, name)
-    return torch.from_numpy(out) if as_tensor else out
+    return _from_numpy(out) if as_tensor else out
 
 
 def decode(X: np.ndarray | torch.Tensor, alphabet: str = DNA, n_char: str = "N") -> str | list[str]:
@@ -165,8 +186,8 @@ def reverse_complement(X):
         return X.translate(_COMPLEMENT)[::-1]
     if isinstance(X, list):
         return [reverse_complement(s) for s in X]
-    if isinstance(X, torch.Tensor):
-        return torch.flip(X, dims=(-2, -1))
+    if _is_tensor(X):
+        return X.flip(dims=(-2, -1))
     return np.ascontiguousarray(np.asarray(X)[..., ::-1, ::-1])
 
 
@@ -174,7 +195,7 @@ _COMPLEMENT = str.maketrans("ACGTUNacgtun", "TGCAANtgcaan")
 
 
 def _to_numpy(X) -> np.ndarray:
-    return X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
+    return X.detach().cpu().numpy() if _is_tensor(X) else np.asarray(X)
 
 
 def validate_one_hot(X, name: str = "X", allow_n: bool = True, length: int | None = None):
@@ -226,7 +247,7 @@ def random_sequences(
     rng = as_rng(seed)
     codes = rng.choice(4, size=(n, length), p=probs)
     out = codes_to_one_hot(codes, dtype=dtype)
-    return torch.from_numpy(out) if as_tensor else out
+    return _from_numpy(out) if as_tensor else out
 
 
 def background_probs(probs: Sequence[float] | None = None, gc: float | None = None) -> np.ndarray:
@@ -265,7 +286,7 @@ def shuffle(X, seed: int | np.random.Generator | None = None):
     rng = as_rng(seed)
     order = np.argsort(rng.random((arr.shape[0], arr.shape[2])), axis=1)
     out = np.take_along_axis(arr, order[:, None, :], axis=2)
-    return torch.from_numpy(out).to(X.dtype) if isinstance(X, torch.Tensor) else out
+    return _from_numpy(out, like=X) if _is_tensor(X) else out
 
 
 def dinucleotide_shuffle(X, seed: int | np.random.Generator | None = None):
@@ -286,7 +307,7 @@ def dinucleotide_shuffle(X, seed: int | np.random.Generator | None = None):
     for i in range(arr.shape[0]):
         order = _dinucleotide_shuffle_order(codes[i], rng)
         out[i] = arr[i][:, order]
-    return torch.from_numpy(out).to(X.dtype) if isinstance(X, torch.Tensor) else out
+    return _from_numpy(out, like=X) if _is_tensor(X) else out
 
 
 def _dinucleotide_shuffle_order(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:

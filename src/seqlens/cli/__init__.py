@@ -25,14 +25,13 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from . import data, simulate
+    from . import attribute, data, demo, filters, score, simulate, train
 
+    app.command("demo")(demo.demo)
     app.add_typer(simulate.app, name="simulate")
     app.add_typer(data.app, name="data")
-    from . import train
     app.command("train")(train.train)
     app.command("evaluate-model")(train.evaluate_model)
-    from . import attribute, filters, score
     app.command("attribute")(attribute.attribute)
     app.command("score")(score.score)
     app.command("filters")(filters.filters)
