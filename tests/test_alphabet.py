@@ -188,3 +188,28 @@ def test_dinucleotide_shuffle_torch_and_n_columns_and_seed():
     s = A.decode(S)[0]
     assert dinucleotides(s) == dinucleotides(A.decode(X)[0])
     assert torch.equal(S, A.dinucleotide_shuffle(X, seed=5))
+
+
+def test_dinucleotide_shuffle_batch_is_uniform_and_keeps_n_values():
+    # One call, many rows: rows are shuffled independently and each uniformly.
+    X = np.repeat(A.one_hot_encode(["ACAGATA"]), 3000, axis=0)
+    counts = Counter(A.decode(A.dinucleotide_shuffle(X, seed=0)))
+    assert set(counts) == {"ACAGATA", "ACATAGA", "AGACATA", "AGATACA", "ATACAGA", "ATAGACA"}
+    assert min(counts.values()) > 400  # expected 500 each
+    # N columns (0.25 or all-zero or any non-one-hot column) move with their values.
+    Y = A.one_hot_encode(["ANNACANGTNNA", "CCNACGTTNNAG"], n_policy="uniform")
+    Y[1, :, 2] = [0.5, 0.5, 0.0, 0.0]
+    S = A.dinucleotide_shuffle(Y, seed=3)
+    for y, s in zip(Y, S):
+        assert dinucleotides(A.decode(y)) == dinucleotides(A.decode(s))
+        cols = sorted(map(tuple, y.T.tolist()))
+        assert sorted(map(tuple, s.T.tolist())) == cols
+
+
+def test_dinucleotide_shuffle_short_and_empty_unchanged():
+    for length in (1, 2):
+        X = A.random_sequences(4, length, seed=length)
+        np.testing.assert_array_equal(A.dinucleotide_shuffle(X, seed=0), X)
+    assert A.dinucleotide_shuffle(np.zeros((0, 4, 9), np.float32), seed=0).shape == (0, 4, 9)
+    with pytest.raises(SequenceError, match="expected shape"):
+        A.dinucleotide_shuffle(np.zeros((2, 5, 9)))

@@ -13,11 +13,11 @@ encoded with a handful of vectorised numpy passes (see ``benchmarks/bench_one_ho
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Literal
-
+import functools
+import itertools
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -292,74 +292,164 @@ def shuffle(X, seed: int | np.random.Generator | None = None):
 def dinucleotide_shuffle(X, seed: int | np.random.Generator | None = None):
     """Shuffle each sequence keeping its dinucleotide counts exactly (Altschul-Erickson).
 
-    ``X`` is ``(N, 4, L)`` one-hot (numpy or torch); ``N`` columns are kept as a fifth
-    symbol. Each output is a uniformly drawn sequence with the same first letter, last
-    letter and dinucleotide counts as its input; a sequence with only one such
-    arrangement (e.g. ``ACGT``) necessarily comes back unchanged.
+    ``X`` is ``(N, 4, L)`` (numpy or torch); returns ``(N, 4, L)`` of the same kind and
+    dtype. A column that is not exactly one-hot (all zeros, 0.25 everywhere) is an ``N``:
+    a fifth symbol of the walk that keeps its column values. Each output is a uniformly
+    drawn sequence with the same first letter, last letter and dinucleotide counts as its
+    input; a sequence with only one such arrangement (e.g. ``ACGT``), and any sequence
+    shorter than 3, comes back unchanged. All sequences are shuffled together with
+    vectorised numpy (see :func:`_dinucleotide_shuffle_order`, ``benchmarks/bench_shuffle.py``).
     """
     arr = _to_numpy(X)
     if arr.ndim != 3 or arr.shape[1] != 4:
         raise SequenceError(f"expected shape (N, 4, L), got {tuple(arr.shape)}")
-    rng = as_rng(seed)
-    is_letter = (arr.max(axis=1) == 1) & (arr.sum(axis=1) == 1)
-    codes = np.where(is_letter, arr.argmax(axis=1), _N_CODE)
+    codes = _symbol_codes(arr)
+    shuffled, order = _dinucleotide_shuffle_order(codes, as_rng(seed))
     out = np.empty_like(arr)
-    for i in range(arr.shape[0]):
-        order = _dinucleotide_shuffle_order(codes[i], rng)
-        out[i] = arr[i][:, order]
+    for c in range(4):
+        np.equal(shuffled, c, out=out[:, c], casting="unsafe")
+    if order is not None:  # N columns keep their values (all zeros, 0.25, ...)
+        rows, cols = np.nonzero(shuffled == _N_CODE)
+        out[rows, :, cols] = arr[rows, :, order[rows, cols]]
     return _from_numpy(out, like=X) if _is_tensor(X) else out
 
 
-def _dinucleotide_shuffle_order(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Positions of ``codes`` in the order of a random Eulerian walk over its dinucleotides.
+# Column key sum_c t_c * 3**(3 - c) with t_c = 2 for a 1, 1 for a 0, 0 otherwise -> symbol.
+_COLUMN_SYMBOL = np.full(81, _N_CODE, dtype=np.int8)
+for _c in range(4):
+    _COLUMN_SYMBOL[40 + 3 ** (3 - _c)] = _c  # 40 = all four channels 0
 
-    The sequence is a walk on the graph whose vertices are symbols and whose edges are the
-    L-1 dinucleotides. A random walk using every edge once, starting at the same first
-    symbol, has the same dinucleotide counts. Following Altschul & Erickson (1985), draw
-    for every vertex but the last symbol a random "last exit" edge; accept when the last
-    exits form a tree pointing at the last symbol (then the walk cannot get stuck), shuffle
-    the other exits, and walk. Returned as source positions so N columns keep their value.
+
+def _symbol_codes(arr: np.ndarray) -> np.ndarray:
+    """Symbols ``(N, L)`` int8 of ``(N, 4, L)`` columns: 0..3 if exactly one-hot, else 4 (N).
+
+    Exact comparisons and a table look-up: several times faster than argmax, max and sum
+    over the strided channel axis.
     """
-    L = codes.shape[0]
-    if L < 3:
-        return np.arange(L)
-    last = codes[-1]
-    # exits[v] = positions j (j = target index, 1..L-1) of edges codes[j-1] -> codes[j]
-    sources = codes[:-1]
-    targets_pos = np.arange(1, L)
-    exits = {int(v): targets_pos[sources == v] for v in np.unique(sources)}
-    while True:
-        last_exit = {v: e[rng.integers(len(e))] for v, e in exits.items() if v != last}
-        if _exits_form_tree(last_exit, codes, int(last)):
-            break
-    order = np.empty(L, dtype=np.int64)
-    order[0] = 0
-    queues = {}
-    for v, e in exits.items():
-        if v in last_exit:
-            rest = e[e != last_exit[v]]
-            queues[v] = list(rng.permutation(rest)) + [last_exit[v]]
-        else:
-            queues[v] = list(rng.permutation(e))
-    cursor = dict.fromkeys(queues, 0)
-    v = int(codes[0])
-    for k in range(1, L):
-        pos = queues[v][cursor[v]]
-        cursor[v] += 1
-        order[k] = pos
-        v = int(codes[pos])
-    return order
+    trits = (arr == 0).view(np.uint8)
+    trits += (arr == 1).view(np.uint8) * np.uint8(2)
+    key = trits[:, 0] * np.uint8(27)
+    key += trits[:, 1] * np.uint8(9)
+    key += trits[:, 2] * np.uint8(3)
+    key += trits[:, 3]
+    return _COLUMN_SYMBOL[key]
 
 
-def _exits_form_tree(last_exit: dict, codes: np.ndarray, last: int) -> bool:
-    """True when following last-exit edges from every vertex reaches ``last``."""
-    reaches = {last}
-    for start in last_exit:
-        path, v = [], start
-        while v not in reaches:
-            if v in path:
-                return False
-            path.append(v)
-            v = int(codes[last_exit[v]])
-        reaches.update(path)
-    return True
+_N_SYMBOLS = 5  # four letters and N
+
+
+def _dinucleotide_shuffle_order(codes: np.ndarray, rng: np.random.Generator):
+    """A uniform random Eulerian walk per row of ``codes``: ``(shuffled, order)``.
+
+    ``codes`` is ``(N, L)`` int8 symbols 0..4 (4 = N); ``shuffled`` ``(N, L)`` the symbols in
+    walk order and ``order`` ``(N, L)`` their source positions, computed only when ``codes``
+    holds an N (else None: the symbols say everything). Each
+    row is a walk on the graph whose vertices are symbols and whose edges are its L-1
+    dinucleotides; a walk from the same first symbol using every edge once has the same
+    dinucleotide counts. Following Altschul & Erickson (1985): for every vertex but the
+    row's last symbol draw a uniform "last exit" edge, redraw (only in failing rows) until
+    these edges form a tree pointing at the last symbol (then the walk cannot get stuck),
+    order each vertex's other exits uniformly, and walk. Every (tree, exit orders) pair is
+    equally likely and gives one walk, so every arrangement is equally likely. All rows go
+    together: the exit orders come from one row-wise sort, the walk is L-1 vectorised steps.
+    """
+    n_rows, length = codes.shape
+    if length < 3 or n_rows == 0:
+        return codes.copy(), np.broadcast_to(np.arange(length), (n_rows, length))
+    n_edges = length - 1  # edge e runs from position e to position e + 1
+    keys, index_bits = _random_exit_keys(codes, rng)
+    out_degree = np.stack([(codes[:, :-1] == v).sum(axis=1) for v in range(_N_SYMBOLS)], axis=1)
+    group_end = np.cumsum(out_degree, axis=1)
+    group_start = group_end - out_degree
+    row_edge = np.arange(n_rows)[:, None] * n_edges
+
+    # Draw last exits until they form a tree; redraw only the rows where they do not.
+    # Slot n_rows * n_edges + v is a sentinel exit to v: the parent of the last symbol and
+    # of symbols without exits is the last symbol.
+    # low bits of the keys: target symbol << index_bits | edge index
+    low = np.bitwise_and(keys.view(np.intp), (1 << (index_bits + 3)) - 1)
+    targets = np.concatenate([(low >> index_bits).reshape(-1), np.arange(_N_SYMBOLS)])
+    last = codes[:, -1].astype(np.intp)
+    needs_last_exit = (out_degree > 0) & (np.arange(_N_SYMBOLS) != last[:, None])
+    first_slot = np.where(needs_last_exit, group_start + row_edge, n_rows * n_edges + last[:, None])
+    n_choices = np.where(needs_last_exit, out_degree, 0).astype(np.float64)
+    chosen = np.empty((n_rows, _N_SYMBOLS), dtype=np.intp)  # flat slot of each last exit
+    pending = np.arange(n_rows)
+    while pending.size:
+        # floor(u * degree): uniform up to float64 rounding (~1e-16)
+        pick = (rng.random((pending.size, _N_SYMBOLS)) * n_choices[pending]).astype(np.intp)
+        slot = first_slot[pending] + pick
+        ok = _exits_form_tree(targets[slot])
+        chosen[pending[ok]] = slot[ok]
+        pending = pending[~ok]
+
+    # Move each last exit to the end of its group; the other exits stay uniformly ordered.
+    rows, vertices = np.nonzero(needs_last_exit)
+    here = chosen[rows, vertices]
+    end = row_edge[rows, 0] + group_end[rows, vertices] - 1
+    flat_low = low.reshape(-1)
+    flat_low[here], flat_low[end] = flat_low[end], flat_low[here]
+
+    # Walk all rows at once: cursor[row * 5 + v] is the flat slot of v's next unused exit.
+    # Exit targets as int8 keep the walk's random reads in cache.
+    exit_target = (flat_low >> index_bits).astype(np.int8)
+    row_vertex = np.arange(n_rows) * _N_SYMBOLS
+    cursor = (group_start + row_edge).reshape(-1)
+    symbol = codes[:, 0]
+    taken = np.empty((n_edges, n_rows), dtype=np.intp)
+    walked = np.empty((n_edges, n_rows), dtype=codes.dtype)
+    for step in range(n_edges):
+        vertex = row_vertex + symbol
+        slot = cursor[vertex]
+        cursor[vertex] = slot + 1
+        taken[step] = slot
+        symbol = walked[step] = exit_target[slot]
+    shuffled = np.concatenate([codes[:, :1], walked.T], axis=1)
+    if not (codes == _N_CODE).any():
+        return shuffled, None
+    order = np.zeros((n_rows, length), dtype=np.intp)
+    order[:, 1:] = (flat_low[taken] & ((1 << index_bits) - 1)).T + 1
+    return shuffled, order
+
+
+def _random_exit_keys(codes: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """Sorted uint64 keys ``(N, L-1)``, one per edge: exits grouped by source, uniformly ordered.
+
+    A key packs, high to low: the edge's source symbol (3 bits), random bits, its target
+    symbol (3 bits) and its index (``index_bits``, the edge from position e to e + 1 has
+    index e). Sorting the packed values is several times faster than an argsort. With at
+    least 32 random bits (L < 2^26) ties, broken by target and index, are negligible.
+    Returns the keys and ``index_bits``.
+    """
+    n_edges = codes.shape[1] - 1
+    index_bits = max(int(n_edges - 1).bit_length(), 1)
+    low_bits = index_bits + 3
+    symbols = np.arange(8, dtype=np.uint64)
+    pair_bits = (symbols[:, None] << np.uint64(61)) | (symbols << np.uint64(index_bits))  # [source, target]
+    keys = rng.integers(0, 1 << (61 - low_bits), size=(codes.shape[0], n_edges), dtype=np.uint64)
+    keys <<= np.uint64(low_bits)
+    keys |= pair_bits.reshape(-1)[codes[:, :-1] * 8 + codes[:, 1:]]
+    keys |= np.arange(n_edges, dtype=np.uint64)
+    keys.sort(axis=1)
+    return keys, index_bits
+
+
+def _exits_form_tree(parent: np.ndarray) -> np.ndarray:
+    """True per row of ``parent`` ``(P, 5)`` when its pointers form a tree.
+
+    ``parent[v]`` is the symbol vertex ``v``'s last exit leads to; the last symbol (and
+    any symbol without exits) points at the last symbol. The pointers form a tree towards
+    it exactly when following them from every vertex ends at one vertex. Looked up in a
+    table of all 5**5 pointer vectors.
+    """
+    return _tree_table()[parent @ (_N_SYMBOLS ** np.arange(_N_SYMBOLS))]
+
+
+@functools.cache
+def _tree_table() -> np.ndarray:
+    """``(5**5,)`` bool: entry ``sum(parent[v] * 5**v)`` says whether ``parent`` is a tree."""
+    parent = np.array(list(itertools.product(range(_N_SYMBOLS), repeat=_N_SYMBOLS)))[:, ::-1]
+    reach = parent
+    for _ in range(3):  # 8 >= 4 hops: enough for any path among five vertices
+        reach = np.take_along_axis(reach, reach, axis=1)
+    return (reach == reach[:, :1]).all(axis=1)

@@ -9,11 +9,11 @@ train/eval flags restored on exit, also on error) and select the target output w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import torch
 
 from ..errors import SeqlensError, SequenceError
+from ..models.state import model_state as model_state  # the methods take all plumbing from here
 
 
 def check_X(X) -> torch.Tensor:
@@ -57,41 +57,12 @@ def check_target(target, n: int) -> torch.Tensor:
     return target
 
 
-def model_device(model: torch.nn.Module) -> torch.device:
-    """The device of the model's first parameter or buffer (CPU for a stateless model)."""
-    for tensor in (*model.parameters(), *model.buffers()):
-        return tensor.device
-    return torch.device("cpu")
-
-
 def model_dtype(model: torch.nn.Module) -> torch.dtype:
     """The dtype of the model's first floating parameter (float32 for a parameter-free model)."""
     for p in model.parameters():
         if p.is_floating_point():
             return p.dtype
     return torch.float32
-
-
-@contextmanager
-def model_state(model: torch.nn.Module, device=None) -> Iterator[torch.device]:
-    """Hold ``model`` in eval mode on ``device`` (default: its own); restore both on exit.
-
-    Yields the resolved device. Every submodule's ``training`` flag is restored
-    individually, so a model that was partly in eval mode comes back exactly as it was.
-    """
-    if not isinstance(model, torch.nn.Module):
-        raise SeqlensError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    original = model_device(model)
-    target_device = original if device is None else torch.device(device)
-    modes = [(m, m.training) for m in model.modules()]
-    try:
-        model.to(target_device).eval()
-        yield target_device
-    finally:
-        for module, training in modes:
-            module.training = training
-        if target_device != original:
-            model.to(original)
 
 
 def select_target(y: torch.Tensor, target: torch.Tensor, func: Callable | None = None) -> torch.Tensor:
