@@ -210,6 +210,10 @@ def _as_layer(module: nn.Module) -> _Layer | None:
     return None
 
 
+# fast ISM keeps the wild type's chain activations of this many numbers at a time
+_WILD_TYPE_VALUES = 2**24
+
+
 class _FastISM:
     """The model split into a windowed local chain and a full-size tail (see module doc)."""
 
@@ -235,6 +239,8 @@ class _FastISM:
         if not any(layer.kind == "conv" for layer in self.layers):
             raise _Unsupported("the model does not start with a stride-1 Conv1d")
         self.tail = self._tail(gm, graph, boundary)
+        with torch.no_grad():
+            self.values_per_sequence = sum(a[0].numel() for a in self.wild_type(example[:1]))
 
     @staticmethod
     def _tail(gm: fx.GraphModule, graph: fx.Graph, boundary: fx.Node) -> fx.GraphModule:
@@ -261,80 +267,102 @@ class _FastISM:
         """Model outputs ``(S * K, T)`` for sites ``(seq, pos)`` ``(S,)`` and ``letters`` ``(S, K)``.
 
         ``seq`` indexes the sequences whose chain activations are ``acts``; rows come out in
-        site-major order (site 0's K letters first). The K mutants of a site share its
-        windows, so the wild type's activations are read once per site.
+        site-major order (site 0's K letters first).
+
+        Every mutant carries a window ``values`` ``(M, width, C)`` (channels last, so a
+        window is a gather of whole rows and a convolution one matrix product) starting at
+        position ``start`` ``(M,)`` of the current activation. ``width`` is the same for all
+        mutants, so a window may hang over a sequence end: the columns outside hold
+        meaningless numbers that no in-range column reads (convolutions mask them out of
+        their input change, pools have no padding) and that are dropped at the end.
         """
         S, K = letters.shape
-        values = F.one_hot(letters, 4).to(acts[0].dtype)[..., None]  # (S, K, 4, 1)
-        start, width = pos, 1
-        for layer, wt_in, wt_out in zip(self.layers, acts[:-1], acts[1:], strict=True):
+        M = S * K
+        seq = seq.repeat_interleave(K)
+        start = pos.repeat_interleave(K)
+        values = F.one_hot(letters.flatten(), 4).to(acts[0].dtype)[:, None, :]  # (M, 1, 4)
+        rows = [_channels_last(a) for a in acts]
+        for layer, wt_in, wt_out in zip(self.layers, rows[:-1], rows[1:], strict=True):
             if layer.kind == "pointwise":
-                values = layer.module(values.flatten(0, 1)).unflatten(0, (S, K))
-            elif layer.kind == "pad":
+                values = layer.module(values.reshape(-1, values.shape[2])).reshape(values.shape)
+            elif layer.kind == "pad":  # the padding columns are 0 in the mutants too
+                at = start[:, None] + torch.arange(values.shape[1], device=start.device)
+                values = torch.where(((at >= 0) & (at < wt_in.shape[1]))[..., None], values, 0.0)
                 start = start + layer.pad_left
             elif layer.kind == "conv":
-                values, start, width = self._conv(layer, values, start, width, seq, wt_in, wt_out)
+                values, start = self._conv(layer, values, start, seq, wt_in, wt_out)
             else:
-                values, start, width = self._pool(layer, values, start, width, seq, wt_in, wt_out)
-        full = acts[-1][seq][:, None].expand(-1, K, -1, -1).clone()  # (S, K, C, L_boundary)
-        rows = torch.arange(S, device=start.device)[:, None]
-        full[rows, :, :, start[:, None] + torch.arange(width, device=start.device)] = values.permute(0, 3, 1, 2)
-        return self.tail(full.flatten(0, 1))
+                values, start = self._pool(layer, values, start, seq, wt_in, wt_out)
+        # write the windows into the wild type's boundary activation; the extra column
+        # L catches the columns that fall outside the sequence
+        boundary = rows[-1]
+        length, width, C = boundary.shape[1], values.shape[1], values.shape[2]
+        full = torch.cat([boundary, boundary[:, :1]], dim=1)[seq]  # (M, L + 1, C)
+        at = start[:, None] + torch.arange(width, device=start.device)
+        at = torch.where((at >= 0) & (at < length), at, length)
+        at = at + (length + 1) * torch.arange(M, device=start.device)[:, None]
+        full.view(-1, C)[at.flatten()] = values.reshape(-1, C)
+        return self.tail(full[:, :length].transpose(1, 2))
 
     @staticmethod
-    def _conv(layer, values, start, width, seq, wt_in, wt_out):
+    def _conv(layer, values, start, seq, wt_in, wt_out):
+        """The mutant's output window is the wild type's plus the convolution of the
+        change of the input window, done as one product and ``k`` shifted additions."""
         conv, k, d = layer.module, layer.kernel, layer.dilation
-        S, K, C_in = values.shape[:3]
+        M, width, C_in = values.shape
         span = d * (k - 1)
-        delta = values - _windows(wt_in, seq, start, width)[:, None]
-        if width == 1 and d == 1:
-            # one changed column: the change is that column times the flipped kernel
-            kernel = conv.weight.flip(-1).transpose(0, 1).reshape(C_in, -1)
-            change = (delta.reshape(S * K, C_in) @ kernel).reshape(S, K, -1, k)
-        else:
-            change = F.conv1d(delta.flatten(0, 1), conv.weight, None, 1, span, d).unflatten(0, (S, K))
-        length = wt_out.shape[2]
-        new_width = min(width + span, length)
-        first = start + layer.pad_left - span  # output position of change[..., 0]
-        new_start = first.clamp(0, length - new_width)
-        base = _windows(wt_out, seq, new_start, new_width)[:, None]
-        if bool((new_start == first).all()) and new_width == width + span:
-            return base + change, new_start, new_width
-        # near the sequence ends part of the change falls outside the output: route it to
-        # a spare column that is dropped
-        out = torch.cat([base, base[..., -1:]], dim=3).expand(S, K, -1, new_width + 1).clone()
-        t = (first - new_start)[:, None] + torch.arange(change.shape[3], device=first.device)
-        t = torch.where((t >= 0) & (t < new_width), t, new_width)
-        out.scatter_add_(3, t[:, None, None, :].expand_as(change), change)
-        return out[..., :new_width], new_start, new_width
+        at = start[:, None] + torch.arange(width, device=start.device)
+        delta = values - _gather(wt_in, seq, at)
+        delta = torch.where(((at >= 0) & (at < wt_in.shape[1]))[..., None], delta, 0.0)
+        # (C_in, k * C_out): tap j of the kernel moves input column i to output i + d (k-1-j)
+        kernel = conv.weight.permute(1, 2, 0).reshape(C_in, -1)
+        taps = (delta.reshape(-1, C_in) @ kernel).reshape(M, width, k, -1)
+        first = start + layer.pad_left - span  # output position of the window's column 0
+        at = first[:, None] + torch.arange(width + span, device=start.device)
+        out = _gather(wt_out, seq, at)
+        for j in range(k):
+            shift = d * (k - 1 - j)
+            out[:, shift : shift + width] += taps[:, :, j]
+        return out, first
 
     @staticmethod
-    def _pool(layer, values, start, width, seq, wt_in, wt_out):
+    def _pool(layer, values, start, seq, wt_in, wt_out):
+        """Recompute the pooled outputs a window touches from the wild type's input with
+        the window written in."""
         k, d, s = layer.kernel, layer.dilation, layer.stride
-        S, K, C = values.shape[:3]
+        M, width, C = values.shape
         span = d * (k - 1)
-        length = wt_out.shape[2]
-        new_width = min((width - 1 + span) // s + 1, length)  # most outputs a width-wide patch touches
+        new_width = (width - 1 + span) // s + 1  # most outputs a width-wide patch touches
         first = torch.div(start - span + s - 1, s, rounding_mode="floor")  # first output touched
-        new_start = first.clamp(0, length - new_width)
         in_width = (new_width - 1) * s + span + 1
-        # the wild-type window plus one spare column that catches patch positions no
-        # computed output reads (only near the sequence ends), then the patch written in
-        window = _windows(wt_in, seq, new_start * s, in_width)[:, None]
-        window = torch.cat([window, window[..., -1:]], dim=3).expand(S, K, C, in_width + 1).clone()
-        rel = (start - new_start * s)[:, None] + torch.arange(width, device=start.device)
-        rel = torch.where((rel >= 0) & (rel < in_width), rel, in_width)
-        window.scatter_(3, rel[:, None, None, :].expand(S, K, C, width), values)
-        return layer.module(window[..., :in_width].flatten(0, 1)).unflatten(0, (S, K)), new_start, new_width
+        cols = torch.arange(in_width, device=start.device)
+        at = first[:, None] * s + cols
+        # rows of [values, wild-type window]: the patch where it lies, the wild type elsewhere
+        rel = at - start[:, None]
+        pick = torch.where((rel >= 0) & (rel < width), rel, width + cols)
+        pick = pick + (width + in_width) * torch.arange(M, device=start.device)[:, None]
+        source = torch.cat([values, _gather(wt_in, seq, at)], dim=1).reshape(-1, C)
+        window = source[pick.flatten()].reshape(M, in_width, C)
+        return layer.module(window.transpose(1, 2)).transpose(1, 2), first
 
 
 class _Unsupported(Exception):
     """Raised inside the fast path's set-up when a model cannot use it (reason in args)."""
 
 
-def _windows(act: torch.Tensor, seq: torch.Tensor, start: torch.Tensor, width: int) -> torch.Tensor:
-    """``act[seq[v], :, start[v]:start[v] + width]`` for every v: ``(V, C, width)``."""
-    return act.unfold(2, width, 1)[seq, :, start]
+def _channels_last(act: torch.Tensor) -> torch.Tensor:
+    """``(N, C, L)`` activation as a contiguous ``(N, L, C)``."""
+    return act.transpose(1, 2).contiguous()
+
+
+def _gather(act: torch.Tensor, seq: torch.Tensor, at: torch.Tensor) -> torch.Tensor:
+    """``act[seq[m], at[m, t]]`` for ``act`` ``(N, L, C)``, ``at`` ``(M, W)``: ``(M, W, C)``.
+
+    Positions outside ``[0, L)`` read the nearest end (callers never use those columns).
+    """
+    N, length, C = act.shape
+    flat = seq[:, None] * length + at.clamp(0, length - 1)
+    return act.reshape(-1, C)[flat.flatten()].reshape(*at.shape, C)
 
 
 def _fast_ism(model, example: torch.Tensor) -> _FastISM | None:
@@ -384,18 +412,23 @@ def ism(
         X_dev = X.to(dev, dtype)
         y_wt = _wild_type_predictions(model, X_dev, target, func, batch_size).cpu()
         engine = _fast_ism(model, X_dev[:1]) if fast else None
-        chunks = [
-            (seq[rows], pos[rows], letters[rows])
-            for seq, pos, letters in groups
-            for rows in row_chunks(len(seq), max(1, batch_size // letters.shape[1]))
-        ]
-        for s, p, a in progress(chunks, len(chunks), verbose, "ism"):
+        # the fast path reads the wild type's activations of a block of sequences, computed
+        # once per block; a chunk of substitutions never straddles two blocks
+        block = max(1, _WILD_TYPE_VALUES // max(1, engine.values_per_sequence if engine else 1))
+        chunks = []
+        for seq, pos, letters in groups:
+            for first in range(0, X.shape[0], block):
+                in_block = ((seq >= first) & (seq < first + block)).nonzero(as_tuple=True)[0]
+                for rows in row_chunks(len(in_block), max(1, batch_size // letters.shape[1])):
+                    chunks.append((first, seq[in_block[rows]], pos[in_block[rows]], letters[in_block[rows]]))
+        acts, acts_first = None, None
+        for first, s, p, a in progress(chunks, len(chunks), verbose, "ism"):
             K = a.shape[1]
             if engine is None:
                 y = model(_mutants(X_dev, s.repeat_interleave(K).to(dev), p.repeat_interleave(K).to(dev), a.flatten().to(dev)))
             else:
-                first, last = int(s.min()), int(s.max()) + 1
-                acts = engine.wild_type(X_dev[first:last])
+                if acts_first != first:
+                    acts, acts_first = engine.wild_type(X_dev[first : first + block]), first
                 y = engine.predict(acts, (s - first).to(dev), p.to(dev), a.to(dev))
             s_rows = s.repeat_interleave(K)
             y = select_target(y, target[s_rows], func).cpu()
