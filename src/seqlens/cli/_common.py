@@ -19,7 +19,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from ..errors import DataFormatError
 from ..io_utils import atomic_path, require_file
 
-console = Console(stderr=True)
+# Redirected to a file or pipe, rich would assume 80 columns and wrap tables' numbers.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 def _default(obj):
