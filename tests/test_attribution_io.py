@@ -8,7 +8,6 @@ import pytest
 import seqlens
 from seqlens.alphabet import random_sequences
 from seqlens.attribution import AttributionSet, MethodMaps, load_attributions, save_attributions
-from seqlens.attribution import io as attribution_io
 from seqlens.data import Split, SeqDataset, save_h5
 from seqlens.errors import DataFormatError, SeqlensError
 
@@ -163,7 +162,7 @@ def test_failed_save_keeps_the_previous_file(tmp_path, monkeypatch):
     def broken(group, table):
         raise OSError("disk full")
 
-    monkeypatch.setattr(attribution_io, "_write_table", broken)
+    monkeypatch.setattr(seqlens.data, "_write_table", broken)  # midway through the sequences
     with pytest.raises(OSError, match="disk full"):
         save_attributions(_set(split, map_seed=2), path)
     assert path.read_bytes() == before

@@ -360,7 +360,8 @@ def summary(dataset: SeqDataset) -> dict:
 # HDF5
 
 
-def _open_h5(path: PathLike) -> h5py.File:
+def open_h5(path: PathLike) -> h5py.File:
+    """Open an HDF5 file for reading; one-line errors for a missing or non-HDF5 file."""
     path = require_file(path, "HDF5 file")
     if not h5py.is_hdf5(path):
         raise DataFormatError(f"{path} is not an HDF5 file")
@@ -386,11 +387,12 @@ def _layout_of(handle: h5py.File, path: PathLike) -> str:
 
 def h5_layout(path: PathLike) -> Literal["seqlens", "papers"]:
     """The layout of the dataset file at ``path``: ``"seqlens"`` or ``"papers"``."""
-    with _open_h5(path) as handle:
+    with open_h5(path) as handle:
         return _layout_of(handle, path)
 
 
-def _dataset(handle: h5py.File | h5py.Group, key: str, path: PathLike) -> h5py.Dataset:
+def require_dataset(handle: h5py.File | h5py.Group, key: str, path: PathLike) -> h5py.Dataset:
+    """The array at ``key`` of an open file or group; a one-line error naming ``path`` and ``key`` if absent."""
     if key not in handle:
         raise DataFormatError(f"{path} is missing key {key!r}")
     node = handle[key]
@@ -406,9 +408,9 @@ def _read_split(path, split_name: str, keys: tuple[str, str, str], container, ex
     is then validated by :class:`Split`, whose errors get the file and split prepended.
     """
     x_key, y_key, gt_key = keys
-    x = _dataset(container, x_key, path)
-    y = _dataset(container, y_key, path)
-    gt = _dataset(container, gt_key, path) if gt_key in container else None
+    x = require_dataset(container, x_key, path)
+    y = require_dataset(container, y_key, path)
+    gt = require_dataset(container, gt_key, path) if gt_key in container else None
     _check_sequence_shape(x.shape, f"{path}: {x_key}")
     _check_label_shape(y.shape, x.shape[0], f"{path}: {y_key}")
     if gt is not None and gt.shape != x.shape:
@@ -433,6 +435,29 @@ def _read_strings(node: h5py.Dataset) -> np.ndarray:
     return node.asstr()[()] if h5py.check_string_dtype(node.dtype) else node[()]
 
 
+def read_split_group(handle: h5py.File, name: str, path: PathLike) -> Split:
+    """Read the :class:`Split` stored in group ``/name`` of an open file (seqlens layout).
+
+    The group holds ``X``, ``y``, optional ``ground_truth``, ``names`` and a ``motif_sites``
+    table (one dataset per column); :func:`write_split_group` writes it.
+    """
+    group = handle[name]
+    if not isinstance(group, h5py.Group):
+        raise DataFormatError(f"{path}: key '/{name}' is an array, expected a group")
+    extra = {}
+    if "names" in group:
+        extra["names"] = list(_read_strings(group["names"]))
+    if "motif_sites" in group:
+        # "columns" keeps the table's column order; HDF5 lists members alphabetically.
+        columns = json.loads(group["motif_sites"].attrs.get("columns", "null")) or list(group["motif_sites"])
+        extra["motif_sites"] = pd.DataFrame(
+            {col: _read_strings(require_dataset(handle, f"/{name}/motif_sites/{col}", path)) for col in columns},
+            columns=columns,
+        )
+    keys = (f"/{name}/X", f"/{name}/y", f"/{name}/ground_truth")
+    return _read_split(path, name, keys, handle, extra)
+
+
 def _load_seqlens(handle: h5py.File, path: PathLike) -> SeqDataset:
     version = int(handle.attrs.get("format_version", -1))
     if version != FORMAT_VERSION:
@@ -450,19 +475,7 @@ def _load_seqlens(handle: h5py.File, path: PathLike) -> SeqDataset:
     for name in SPLITS:
         if name not in handle:
             raise DataFormatError(f"{path} is missing key '/{name}'")
-        group = handle[name]
-        extra = {}
-        if "names" in group:
-            extra["names"] = list(_read_strings(group["names"]))
-        if "motif_sites" in group:
-            # "columns" keeps the table's column order; HDF5 lists members alphabetically.
-            columns = json.loads(group["motif_sites"].attrs.get("columns", "null")) or list(group["motif_sites"])
-            extra["motif_sites"] = pd.DataFrame(
-                {col: _read_strings(_dataset(handle, f"/{name}/motif_sites/{col}", path)) for col in columns},
-                columns=columns,
-            )
-        keys = (f"/{name}/X", f"/{name}/y", f"/{name}/ground_truth")
-        splits[name] = _read_split(path, name, keys, handle, extra)
+        splits[name] = read_split_group(handle, name, path)
     return SeqDataset(**splits, task_names=task_names, metadata=metadata)
 
 
@@ -475,7 +488,7 @@ def load_h5(path: PathLike) -> SeqDataset:
     Raises ``FileNotFoundError`` for a missing file and :class:`DataFormatError` for a
     file that is not HDF5, lacks a key, or holds arrays of the wrong shape or content.
     """
-    with _open_h5(path) as handle:
+    with open_h5(path) as handle:
         if _layout_of(handle, path) == "seqlens":
             return _load_seqlens(handle, path)
         return _load_papers(handle, path)
@@ -509,16 +522,19 @@ def _save_seqlens(handle: h5py.File, dataset: SeqDataset) -> None:
     handle.attrs["task_names"] = json.dumps(dataset.task_names)
     handle.attrs["metadata"] = json.dumps(dataset.metadata)
     for name in SPLITS:
-        split = dataset.split(name)
-        group = handle.create_group(name)
-        _write_one_hot(group, "X", split.X)
-        group.create_dataset("y", data=split.y, **_COMPRESSED)
-        if split.ground_truth is not None:
-            group.create_dataset("ground_truth", data=split.ground_truth, **_COMPRESSED)
-        if split.names is not None:
-            group.create_dataset("names", data=np.array(split.names, dtype=object), dtype=h5py.string_dtype())
-        if split.motif_sites is not None:
-            _write_table(group.create_group("motif_sites"), split.motif_sites)
+        write_split_group(handle.create_group(name), dataset.split(name))
+
+
+def write_split_group(group: h5py.Group, split: Split) -> None:
+    """Write ``split`` into an open HDF5 group (the layout :func:`read_split_group` reads)."""
+    _write_one_hot(group, "X", split.X)
+    group.create_dataset("y", data=split.y, **_COMPRESSED)
+    if split.ground_truth is not None:
+        group.create_dataset("ground_truth", data=split.ground_truth, **_COMPRESSED)
+    if split.names is not None:
+        group.create_dataset("names", data=np.array(split.names, dtype=object), dtype=h5py.string_dtype())
+    if split.motif_sites is not None:
+        _write_table(group.create_group("motif_sites"), split.motif_sites)
 
 
 def _save_papers(handle: h5py.File, dataset: SeqDataset) -> None:

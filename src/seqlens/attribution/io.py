@@ -37,10 +37,9 @@ from typing import Literal
 
 import h5py
 import numpy as np
-import pandas as pd
 
 from .. import __version__
-from ..data import Split, _dataset, _open_h5, _read_split, _read_strings, _write_one_hot, _write_table
+from ..data import Split, open_h5, read_split_group, require_dataset, write_split_group
 from ..errors import DataFormatError
 from ..io_utils import atomic_path
 
@@ -178,17 +177,6 @@ class AttributionSet:
                     yield method, variant, method.maps[variant]
 
 
-def _write_sequences(group: h5py.Group, split: Split) -> None:
-    _write_one_hot(group, "X", split.X)
-    group.create_dataset("y", data=split.y, **_COMPRESSED)
-    if split.ground_truth is not None:
-        group.create_dataset("ground_truth", data=split.ground_truth, **_COMPRESSED)
-    if split.names is not None:
-        group.create_dataset("names", data=np.array(split.names, dtype=object), dtype=h5py.string_dtype())
-    if split.motif_sites is not None:
-        _write_table(group.create_group("motif_sites"), split.motif_sites)
-
-
 def save_attributions(attributions: AttributionSet, path: str | os.PathLike) -> Path:
     """Write ``attributions`` to the HDF5 file ``path`` atomically; return the path."""
     if not isinstance(attributions, AttributionSet):
@@ -200,7 +188,7 @@ def save_attributions(attributions: AttributionSet, path: str | os.PathLike) -> 
         handle.attrs["target"] = attributions.target
         for key in _PROVENANCE:
             handle.attrs[key] = json.dumps(getattr(attributions, key))
-        _write_sequences(handle.create_group("sequences"), attributions.sequences)
+        write_split_group(handle.create_group("sequences"), attributions.sequences)
         handle.create_dataset("rows", data=attributions.rows)
         maps = handle.create_group("maps", track_order=True)  # keep the methods' order
         for name, method in attributions.methods.items():
@@ -224,25 +212,8 @@ def _json_attr(node, key: str, path) -> object:
         raise DataFormatError(f"{path}: attribute {key!r} of {node.name} is not valid JSON") from None
 
 
-def _read_sequences(handle: h5py.File, path) -> Split:
-    if "sequences" not in handle or not isinstance(handle["sequences"], h5py.Group):
-        raise DataFormatError(f"{path} is missing group '/sequences'")
-    group = handle["sequences"]
-    extra = {}
-    if "names" in group:
-        extra["names"] = list(_read_strings(_dataset(group, "names", path)))
-    if "motif_sites" in group:
-        table = group["motif_sites"]
-        columns = json.loads(table.attrs.get("columns", "null")) or list(table)
-        extra["motif_sites"] = pd.DataFrame(
-            {col: _read_strings(_dataset(table, col, path)) for col in columns}, columns=columns
-        )
-    keys = ("/sequences/X", "/sequences/y", "/sequences/ground_truth")
-    return _read_split(path, "sequences", keys, handle, extra)
-
-
 def _read_method(group: h5py.Group, path) -> MethodMaps:
-    variants = {v: _dataset(group, v, path)[()] for v in VARIANTS if v in group}
+    variants = {v: require_dataset(group, v, path)[()] for v in VARIANTS if v in group}
     unknown = sorted(set(group) - set(VARIANTS))
     if unknown:
         raise DataFormatError(f"{path}: {group.name} holds unknown variant(s) {unknown}; expected {VARIANTS}")
@@ -267,7 +238,7 @@ def load_attributions(path: str | os.PathLike) -> AttributionSet:
     Raises ``FileNotFoundError`` for a missing file and :class:`DataFormatError` for a file
     that is not an attribution file, lacks a key or holds arrays of the wrong shape.
     """
-    with _open_h5(path) as handle:
+    with open_h5(path) as handle:
         fmt = handle.attrs.get("format")
         if fmt != FORMAT:
             raise DataFormatError(f"{path} is not a seqlens attribution file (format attribute {fmt!r}, expected {FORMAT!r})")
@@ -277,8 +248,10 @@ def load_attributions(path: str | os.PathLike) -> AttributionSet:
         if "target" not in handle.attrs:
             raise DataFormatError(f"{path} is missing root attribute 'target'")
         provenance = {key: _json_attr(handle, key, path) for key in _PROVENANCE}
-        sequences = _read_sequences(handle, path)
-        rows = _dataset(handle, "rows", path)[()]
+        if "sequences" not in handle:
+            raise DataFormatError(f"{path} is missing group '/sequences'")
+        sequences = read_split_group(handle, "sequences", path)
+        rows = require_dataset(handle, "rows", path)[()]
         if "maps" not in handle or not isinstance(handle["maps"], h5py.Group):
             raise DataFormatError(f"{path} is missing group '/maps'")
         methods = {name: _read_method(group, path) for name, group in handle["maps"].items()}
