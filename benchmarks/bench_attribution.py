@@ -15,10 +15,11 @@ result where the two compute the same quantity.
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 import torch
+
+from _timing import best_of
 
 from seqlens.alphabet import random_sequences
 from seqlens.attribution import (
@@ -39,12 +40,8 @@ REPEATS = 2
 
 def timed(fn):
     """Result and best wall time of ``REPEATS`` calls (the first also warms up kernels)."""
-    best = float("inf")
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return out, best
+    seconds, out = best_of(fn, REPEATS)
+    return out, seconds
 
 
 def max_diff(a, b) -> str:

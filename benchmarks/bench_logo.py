@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import logomaker
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+
+from _timing import best_of
 
 from seqlens.plotting import logo
 
@@ -37,14 +38,9 @@ def logomaker_logo(matrix: np.ndarray, path: Path) -> None:
     figure.savefig(path, dpi=DPI)
 
 
-def best_of(fn, matrix: np.ndarray, path: Path, repeats: int) -> float:
+def timed_logo(fn, matrix: np.ndarray, path: Path, repeats: int) -> float:
     fn(matrix, path)  # warm-up: fonts, glyph cache
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn(matrix, path)
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return best_of(lambda: fn(matrix, path), repeats)[0]
 
 
 def main() -> None:
@@ -64,8 +60,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, matrix in maps.items():
             for suffix in (".png", ".svg"):
-                ours = best_of(seqlens_logo, matrix, Path(tmp) / f"seqlens{suffix}", args.repeats)
-                theirs = best_of(logomaker_logo, matrix, Path(tmp) / f"logomaker{suffix}", args.repeats)
+                ours = timed_logo(seqlens_logo, matrix, Path(tmp) / f"seqlens{suffix}", args.repeats)
+                theirs = timed_logo(logomaker_logo, matrix, Path(tmp) / f"logomaker{suffix}", args.repeats)
                 print(f"| {name} | {suffix[1:]} | {ours:.3f} | {theirs:.3f} | {theirs / ours:.1f}x |")
 
 

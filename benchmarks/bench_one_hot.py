@@ -8,10 +8,11 @@ is reported as Mb/s and as a ratio to seqlens (>1 means seqlens is faster).
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
+
+from _timing import best_of
 
 from seqlens.alphabet import one_hot_encode
 
@@ -21,15 +22,6 @@ def naive_numpy(seq: str) -> np.ndarray:
     index = {"A": 0, "C": 1, "G": 2, "T": 3}
     idx = np.array([index.get(ch, 4) for ch in seq.upper()])
     return np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), np.float32)])[idx].T
-
-
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -58,7 +50,7 @@ def main() -> None:
     except ImportError:
         print("tangermeme not installed: skipped")
 
-    results = {name: length / 1e6 / best_of(fn, args.repeats) for name, fn, length in rows}
+    results = {name: length / 1e6 / best_of(fn, args.repeats)[0] for name, fn, length in rows}
     reference = results["seqlens float32"]
     print(f"\nOne-hot encoding, {args.mb:g} Mb string (naive: {args.naive_mb:g} Mb), best of {args.repeats}\n")
     print("| encoder | Mb/s | seconds for 50 Mb | seqlens float32 speed-up |")

@@ -13,10 +13,11 @@ checking that every contender keeps each shuffle's dinucleotide counts and end l
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
+
+from _timing import best_of
 
 from seqlens.alphabet import as_rng, dinucleotide_shuffle, random_sequences
 
@@ -92,15 +93,6 @@ def check_counts(name: str, X: torch.Tensor, shuffled, shuffles: int) -> None:
         raise AssertionError(f"{name} returned many sequences unshuffled")
 
 
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="sequences")
@@ -134,7 +126,7 @@ def main() -> None:
     rates = {}
     for name, (run, inputs) in contenders.items():
         check_counts(name, inputs, run(), k)
-        rates[name] = inputs.shape[0] * k / best_of(run, args.repeats)
+        rates[name] = inputs.shape[0] * k / best_of(run, args.repeats)[0]
     reference = rates["seqlens (numpy, all sequences at once)"]
     print(f"\nDinucleotide shuffles: {args.n} x {args.length} nt x {k} shuffles "
           f"(naive: {args.naive_n} sequences), best of {args.repeats}; counts checked for all\n")

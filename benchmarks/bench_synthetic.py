@@ -12,9 +12,10 @@ Run: ``python benchmarks/bench_synthetic.py [--n 20000] [--repeats 3]``
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+
+from _timing import best_of
 
 from seqlens import synthetic
 from seqlens.motifs import load_jaspar, resolve_motifs
@@ -66,15 +67,6 @@ def _coverage(models: np.ndarray) -> float:
     return float((~(np.abs(models - 0.25) <= 1e-6).all(axis=1)).mean())
 
 
-def _best_of(repeats: int, fn):
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="total sequences (half positive)")
@@ -110,9 +102,9 @@ def main() -> None:
 
     vectorised()  # warm-up: JASPAR look-ups are cached in-process
     rows = [
-        ("naive per-sequence loop (reference)", *_best_of(1, naive)),
-        ("seqlens simulate_sequences (vectorised)", *_best_of(args.repeats, vectorised)),
-        ("seqlens regulatory_code_dataset (+ shuffle, split, checks)", *_best_of(args.repeats, dataset)),
+        ("naive per-sequence loop (reference)", *best_of(naive, 1)),
+        ("seqlens simulate_sequences (vectorised)", *best_of(vectorised, args.repeats)),
+        ("seqlens regulatory_code_dataset (+ shuffle, split, checks)", *best_of(dataset, args.repeats)),
     ]
     naive_seconds = rows[0][1]
     print(f"Regulatory-code generation, {args.n} sequences of {args.length} nt (best of {args.repeats}; naive: 1 run)\n")
