@@ -401,6 +401,51 @@ def test_ism_fast_handles_layer_geometry_and_residual_tail(X):
     assert torch.allclose(fast, _hand_ism(model.eval(), X, 1), atol=1e-12)
 
 
+class PaddedChain(nn.Module):
+    """Zero pad + valid conv, in-place ReLU, batch norm after a pool (not foldable into a
+    conv), per-channel PReLU, an average pool that tiles its input, and a conv with a bias."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(7)
+        self.pad = nn.ConstantPad1d((3, 2), 0.0)
+        self.c1 = nn.Conv1d(4, 6, 6, bias=True)
+        self.act = nn.ReLU(inplace=True)
+        self.pool = nn.MaxPool1d(2)
+        self.bn = nn.BatchNorm1d(6)
+        self.prelu = nn.PReLU(6, init=0.1)
+        self.c2 = nn.Conv1d(6, 5, 3, padding=1, bias=True)
+        self.avg = nn.AvgPool1d(4)
+        self.head = nn.Linear(5 * (L // 8), 2)
+
+    def forward(self, x):
+        h = self.avg(self.c2(self.prelu(self.bn(self.pool(self.act(self.c1(self.pad(x))))))))
+        return self.head(h.flatten(1))
+
+
+def test_ism_fast_handles_pads_unfolded_norms_and_per_channel_activations(X):
+    model = _randomise_batch_norm(PaddedChain(), torch.Generator().manual_seed(3)).double()
+    with torch.no_grad():
+        model.prelu.weight.copy_(torch.linspace(-0.5, 0.5, 6))
+    X = X.double()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        fast = ism(model, X, target=0, batch_size=40)
+    assert torch.allclose(fast, _hand_ism(model.eval(), X, 0), atol=1e-12)
+
+
+def test_ism_fast_when_the_pooling_period_is_the_sequence_length():
+    from seqlens.models import build
+
+    model = build("cnn_local", activation="exponential", seed=0, input_length=100)  # pools 50 and 2
+    model = _randomise_batch_norm(model, torch.Generator().manual_seed(1)).double().eval()
+    X = random_sequences(3, 100, seed=8, as_tensor=True).double()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        fast = ism(model, X, batch_size=64)  # one position per group
+    assert torch.allclose(fast, ism(model, X, fast=False), atol=1e-10)
+
+
 def test_ism_n_columns_and_substitution_list(model64):
     X = random_sequences(2, L, seed=3, as_tensor=True).double()
     X[1, :, 7] = 0  # an N column: all four letters are substitutions

@@ -10,15 +10,21 @@ Two paths give the same numbers:
 - naive (``fast=False``): every mutant sequence goes through the whole model.
 - fast (``fast=True``, default): the model is traced with ``torch.fx``; the chain of
   length-local layers at its input (``Conv1d`` with stride 1, batch norm, pointwise
-  activations, dropout, zero padding, ``MaxPool1d``/``AvgPool1d``) is run only on the window of
-  positions a substitution can change. A convolution is linear, so its output changes by
-  the convolution of the *change* of its input, which is nonzero only inside the window:
-  the mutant's pre-activation is the wild type's plus that (short) convolution of the
-  difference. Pointwise layers are applied to the window, pools recompute the windows they
-  touch. Where the chain ends (flatten, dense, recurrent, attention, residual branch) the
-  window is written into the wild type's activations and the rest of the model runs at
-  full size on every mutant. Models that cannot be traced, or that do not start with a
-  convolution, fall back to the naive path with a warning.
+  activations, dropout, zero padding, ``MaxPool1d``/``AvgPool1d``) is run only on the
+  window of columns a substitution can change. The first convolution is linear, so its
+  output changes by the (one-column) change of its input times its kernel; every later
+  convolution recomputes the outputs of the window from the window and the wild type's
+  columns beside it, with batch norm folded into its weights; pointwise layers run on the
+  window; pools recompute the outputs the window touches. Where the chain ends (flatten,
+  dense, recurrent, attention, residual branch) the window is written into the wild
+  type's activation and the rest of the model runs at full size on every mutant. Models
+  that cannot be traced, or that do not start with a convolution, fall back to the naive
+  path with a warning.
+
+The fast path processes positions in groups whose windows line up alike with every
+pooling grid, so the windows of a group's mutants are dense tensors and every layer is
+one call on all of them (see ``_FastISM``). ``benchmarks/bench_attribution.py`` measures
+both paths and tangermeme's.
 """
 
 from __future__ import annotations
@@ -63,22 +69,6 @@ def substitutions(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Te
 
 
 _OTHER_LETTERS = torch.tensor([[1, 2, 3], [0, 2, 3], [0, 1, 3], [0, 1, 2]])
-
-
-def _site_groups(X: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-    """Substitutions grouped by site: ``(seq (S,), pos (S,), letters (S, K))`` per group.
-
-    One group of one-hot sites (K = 3, the other letters) and, if any, one of
-    non-one-hot columns (K = 4).
-    """
-    wild = _wild_letters(X)
-    groups = []
-    seq, pos = (wild >= 0).nonzero(as_tuple=True)
-    groups.append((seq, pos, _OTHER_LETTERS[wild[seq, pos]]))
-    seq, pos = (wild < 0).nonzero(as_tuple=True)
-    if len(seq):
-        groups.append((seq, pos, torch.arange(4).expand(len(seq), 4)))
-    return [g for g in groups if len(g[0])]
 
 
 def _wild_type_predictions(model, X_dev, target, func, batch_size) -> torch.Tensor:
@@ -200,25 +190,126 @@ def _as_layer(module: nn.Module) -> _Layer | None:
         pad = module.padding if isinstance(module.padding, int) else module.padding[0]
         d = getattr(module, "dilation", 1)
         d = d if isinstance(d, int) else d[0]
-        if pad != 0 or module.ceil_mode:
+        if pad != 0 or module.ceil_mode or getattr(module, "return_indices", False):
             return None
         return _Layer("pool", module, k, d, s)
     if isinstance(module, nn.ConstantPad1d) and module.value == 0 and min(module.padding) >= 0:
         return _Layer("pad", module, pad_left=module.padding[0], pad_right=module.padding[1])
+    if isinstance(module, nn.BatchNorm1d) and module.running_var is None:
+        return None  # normalises with the statistics of the batch: not a per-sequence layer
     if isinstance(module, _POINTWISE) or has_rescale_rule(module):
         return _Layer("pointwise", module)
     return None
 
 
-# fast ISM keeps the wild type's chain activations of this many numbers at a time
+# fast ISM keeps the wild type's chain activations of this many numbers at a time, and
+# builds at most this many numbers of boundary activations per call of the tail
 _WILD_TYPE_VALUES = 2**24
 
 
+def _is_identity(module: nn.Module) -> bool:
+    return isinstance(module, (nn.Identity, nn.Dropout, nn.AlphaDropout, nn.FeatureAlphaDropout)) and not module.training
+
+
+def _channel_affine(module: nn.Module) -> tuple[torch.Tensor | float, torch.Tensor | float] | None:
+    """``(scale, shift)`` (per channel ``(C,)``, or floats) of a layer that is
+    ``x -> scale * x + shift`` in eval mode (batch norm with running statistics, identity,
+    dropout), else None."""
+    if _is_identity(module):
+        return 1.0, 0.0
+    if isinstance(module, nn.BatchNorm1d) and not module.training and module.running_var is not None:
+        scale = torch.rsqrt(module.running_var.detach() + module.eps)
+        if module.affine:
+            scale = scale * module.weight.detach()
+        shift = -module.running_mean.detach() * scale
+        return scale, (shift + module.bias.detach() if module.affine else shift)
+    return None
+
+
+@dataclass
+class _Step:
+    """One step of the windowed chain, reading wild-type activation ``act_in``.
+
+    ``conv``: ``weight`` and ``bias`` with the affine layers that follow it (batch norm in
+    eval mode) folded in; ``act_out`` is the output of the last of those; ``pool`` and
+    ``pointwise``: ``module``; ``pad``: ``pad_left``.
+    """
+
+    kind: str
+    act_in: int
+    act_out: int
+    module: nn.Module | None = None
+    weight: torch.Tensor | None = None
+    bias: torch.Tensor | None = None
+    weight_2d: torch.Tensor | None = None  # weight as a channels-last (C_out, C_in, 1, k)
+    span: int = 0
+    dilation: int = 1
+    stride: int = 1
+    pad_left: int = 0
+
+
+def _steps(layers: list[_Layer]) -> list[_Step]:
+    """The chain's layers as windowed steps: affine layers after a convolution are folded
+    into its weight and bias, identities and eval-mode dropout are left out."""
+    steps, i = [], 0
+    while i < len(layers):
+        layer = layers[i]
+        span = layer.dilation * (layer.kernel - 1)
+        if layer.kind == "conv":
+            conv, j = layer.module, i + 1
+            weight = conv.weight.detach()
+            bias = conv.bias.detach() if conv.bias is not None else weight.new_zeros(weight.shape[0])
+            while j < len(layers) and (affine := _channel_affine(layers[j].module)) is not None:
+                scale, shift = (torch.as_tensor(v).to(weight) for v in affine)
+                weight, bias, j = weight * scale.reshape(-1, 1, 1), bias * scale + shift, j + 1
+            weight_2d = weight[:, :, None].contiguous(memory_format=torch.channels_last)
+            steps.append(_Step("conv", i, j, weight=weight, bias=bias, weight_2d=weight_2d, span=span, dilation=layer.dilation, pad_left=layer.pad_left))
+            i = j
+            continue
+        if layer.kind == "pool":
+            steps.append(_Step("pool", i, i + 1, module=layer.module, span=span, dilation=layer.dilation, stride=layer.stride))
+        elif layer.kind == "pad":
+            steps.append(_Step("pad", i, i + 1, pad_left=layer.pad_left))
+        elif not _is_identity(layer.module):
+            steps.append(_Step("pointwise", i, i + 1, module=layer.module))
+        i += 1
+    return steps
+
+
+@dataclass
+class _Group:
+    """Positions ``p, p + T, p + 2T, ...`` whose windows line up alike with every pool.
+
+    ``T`` is the product of the chain's pool strides, so at every step the window starts
+    of consecutive positions are a fixed number of columns apart (``steps[i]["gap"]``)
+    and all widths and offsets are shared. Per step: window starts of the first position
+    (``start``; for a pool the extended input's ``start`` and where the mutant window
+    (``at``) and the pool input (``lo``, ``hi``) lie in it), ``width``, and for
+    convolutions and pads the window columns outside the sequence (``outside``: triples
+    ``(position index, first column, end column)``).
+    """
+
+    positions: torch.Tensor
+    steps: list[dict]
+    boundary: dict
+
+
 class _FastISM:
-    """The model split into a windowed local chain and a full-size tail (see module doc)."""
+    """The model split into a windowed local chain and a full-size tail (see module doc).
+
+    A substitution at position ``p`` changes columns ``[s, s + w)`` of each chain
+    activation. The mutants of a :class:`_Group` are processed together as dense
+    channels-last ``(sequences, positions, letters, width, channels)`` tensors: the wild
+    type's windows are strided views of its (zero-margined, channels-last) activations,
+    every convolution is one channels-last ``conv2d`` call, every pool one reduction.
+    """
 
     def __init__(self, model: nn.Module, example: torch.Tensor):
-        gm = fx.GraphModule(model, _ShapeTracer(example).trace(model))
+        try:
+            gm = fx.GraphModule(model, _ShapeTracer(example).trace(model))
+        except Exception as err:  # torch.fx raises many kinds for untraceable forwards
+            message = str(err).splitlines()[0] if str(err) else ""
+            raise _Unsupported(f"torch.fx cannot trace it ({type(err).__name__}: {message})") from err
         graph = gm.graph
         graph.eliminate_dead_code()  # drops the nodes of resolved shape checks
         modules = dict(gm.named_modules())
@@ -239,8 +330,13 @@ class _FastISM:
         if not any(layer.kind == "conv" for layer in self.layers):
             raise _Unsupported("the model does not start with a stride-1 Conv1d")
         self.tail = self._tail(gm, graph, boundary)
+        self.steps = _steps(self.layers)
         with torch.no_grad():
-            self.values_per_sequence = sum(a[0].numel() for a in self.wild_type(example[:1]))
+            acts = self.wild_type(example[:1])
+        self.lengths = [a.shape[2] for a in acts]
+        self.values_per_sequence = sum(a[0].numel() for a in acts)
+        self.boundary_values = acts[-1][0].numel()
+        self.groups, self.margins = self._plan()
 
     @staticmethod
     def _tail(gm: fx.GraphModule, graph: fx.Graph, boundary: fx.Node) -> fx.GraphModule:
@@ -257,122 +353,198 @@ class _FastISM:
         return fx.GraphModule(gm, tail)
 
     def wild_type(self, X: torch.Tensor) -> list[torch.Tensor]:
-        """Activations of the chain for ``X``: ``[X, out_1, ..., out_k]``."""
+        """Activations of the chain for ``X``: ``[X, out_1, ..., out_k]``, each ``(B, C, L_l)``."""
         acts = [X]
-        for layer in self.layers:
-            acts.append(layer.module(acts[-1]))
+        for layer in self.layers:  # an in-place activation must not overwrite its input
+            acts.append(layer.module(acts[-1].clone() if getattr(layer.module, "inplace", False) else acts[-1]))
         return acts
 
-    def predict(self, acts: list[torch.Tensor], seq: torch.Tensor, pos: torch.Tensor, letters: torch.Tensor) -> torch.Tensor:
-        """Model outputs ``(S * K, T)`` for sites ``(seq, pos)`` ``(S,)`` and ``letters`` ``(S, K)``.
+    def margined(self, acts: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The activations channels-last ``(B, L_l + margins, C)``, with zero columns added
+        so that every window lies inside."""
+        return [F.pad(a, m).transpose(1, 2).contiguous() for a, m in zip(acts, self.margins, strict=True)]
 
-        ``seq`` indexes the sequences whose chain activations are ``acts``; rows come out in
-        site-major order (site 0's K letters first).
-
-        Every mutant carries a window ``values`` ``(M, width, C)`` (channels last, so a
-        window is a gather of whole rows and a convolution one matrix product) starting at
-        position ``start`` ``(M,)`` of the current activation. ``width`` is the same for all
-        mutants, so a window may hang over a sequence end: the columns outside hold
-        meaningless numbers that no in-range column reads (convolutions mask them out of
-        their input change, pools have no padding) and that are dropped at the end.
-        """
-        S, K = letters.shape
-        M = S * K
-        seq = seq.repeat_interleave(K)
-        start = pos.repeat_interleave(K)
-        values = F.one_hot(letters.flatten(), 4).to(acts[0].dtype)[:, None, :]  # (M, 1, 4)
-        rows = [_channels_last(a) for a in acts]
-        for layer, wt_in, wt_out in zip(self.layers, rows[:-1], rows[1:], strict=True):
-            if layer.kind == "pointwise":
-                values = layer.module(values.reshape(-1, values.shape[2])).reshape(values.shape)
-            elif layer.kind == "pad":  # the padding columns are 0 in the mutants too
-                at = start[:, None] + torch.arange(values.shape[1], device=start.device)
-                values = torch.where(((at >= 0) & (at < wt_in.shape[1]))[..., None], values, 0.0)
-                start = start + layer.pad_left
-            elif layer.kind == "conv":
-                values, start = self._conv(layer, values, start, seq, wt_in, wt_out)
+    def _geometry(self, p: int) -> tuple[list[dict], dict]:
+        """Windows of a substitution at position ``p``: per step a dict of python ints
+        (starts in activation columns, widths, offsets) and the boundary window."""
+        s, w = p, 1
+        per_step = []
+        for step in self.steps:
+            if step.kind == "conv":
+                out = s + step.pad_left - step.span
+                per_step.append({"start": s, "width": w, "start_out": out})
+                s, w = out, w + step.span
+            elif step.kind == "pool":
+                span, st = step.span, step.stride
+                first, last = -((span - s) // st), (s + w - 1) // st  # pooled outputs the window touches
+                lo, hi = first * st, last * st + span + 1  # the input they read
+                ext = min(lo, s)
+                per_step.append({"start": ext, "width": max(hi, s + w) - ext, "at": s - ext, "lo": lo - ext, "hi": hi - ext})
+                s, w = first, last - first + 1
+            elif step.kind == "pad":
+                per_step.append({"start": s, "width": w})
+                s += step.pad_left
             else:
-                values, start = self._pool(layer, values, start, seq, wt_in, wt_out)
-        # write the windows into the wild type's boundary activation; the extra column
-        # L catches the columns that fall outside the sequence
-        boundary = rows[-1]
-        length, width, C = boundary.shape[1], values.shape[1], values.shape[2]
-        full = torch.cat([boundary, boundary[:, :1]], dim=1)[seq]  # (M, L + 1, C)
-        at = start[:, None] + torch.arange(width, device=start.device)
-        at = torch.where((at >= 0) & (at < length), at, length)
-        at = at + (length + 1) * torch.arange(M, device=start.device)[:, None]
-        full.view(-1, C)[at.flatten()] = values.reshape(-1, C)
-        return self.tail(full[:, :length].transpose(1, 2))
+                per_step.append({})
+        return per_step, {"start": s, "width": w}
 
-    @staticmethod
-    def _conv(layer, values, start, seq, wt_in, wt_out):
-        """The mutant's output window is the wild type's plus the convolution of the
-        change of the input window, done as one product and ``k`` shifted additions."""
-        conv, k, d = layer.module, layer.kernel, layer.dilation
-        M, width, C_in = values.shape
-        span = d * (k - 1)
-        at = start[:, None] + torch.arange(width, device=start.device)
-        delta = values - _gather(wt_in, seq, at)
-        delta = torch.where(((at >= 0) & (at < wt_in.shape[1]))[..., None], delta, 0.0)
-        # (C_in, k * C_out): tap j of the kernel moves input column i to output i + d (k-1-j)
-        kernel = conv.weight.permute(1, 2, 0).reshape(C_in, -1)
-        taps = (delta.reshape(-1, C_in) @ kernel).reshape(M, width, k, -1)
-        first = start + layer.pad_left - span  # output position of the window's column 0
-        at = first[:, None] + torch.arange(width + span, device=start.device)
-        out = _gather(wt_out, seq, at)
-        for j in range(k):
-            shift = d * (k - 1 - j)
-            out[:, shift : shift + width] += taps[:, :, j]
-        return out, first
+    def _plan(self) -> tuple[list[_Group], list[tuple[int, int]]]:
+        """Groups of positions, and the zero margins (left, right) each activation needs."""
+        period = 1
+        for step in self.steps:
+            period *= step.stride if step.kind == "pool" else 1
+        length = self.lengths[0]
+        geometry = [self._geometry(p) for p in range(length)]
+        reach = [[0, 0] for _ in self.lengths]  # columns windows read left of 0 / right of L
 
-    @staticmethod
-    def _pool(layer, values, start, seq, wt_in, wt_out):
-        """Recompute the pooled outputs a window touches from the wild type's input with
-        the window written in."""
-        k, d, s = layer.kernel, layer.dilation, layer.stride
-        M, width, C = values.shape
-        span = d * (k - 1)
-        new_width = (width - 1 + span) // s + 1  # most outputs a width-wide patch touches
-        first = torch.div(start - span + s - 1, s, rounding_mode="floor")  # first output touched
-        in_width = (new_width - 1) * s + span + 1
-        cols = torch.arange(in_width, device=start.device)
-        at = first[:, None] * s + cols
-        # rows of [values, wild-type window]: the patch where it lies, the wild type elsewhere
-        rel = at - start[:, None]
-        pick = torch.where((rel >= 0) & (rel < width), rel, width + cols)
-        pick = pick + (width + in_width) * torch.arange(M, device=start.device)[:, None]
-        source = torch.cat([values, _gather(wt_in, seq, at)], dim=1).reshape(-1, C)
-        window = source[pick.flatten()].reshape(M, in_width, C)
-        return layer.module(window.transpose(1, 2)).transpose(1, 2), first
+        def covers(act, start, width):
+            reach[act][0] = max(reach[act][0], -start)
+            reach[act][1] = max(reach[act][1], start + width - self.lengths[act])
+
+        groups = []
+        for first in range(min(period, length)):
+            positions = list(range(first, length, period))
+            members = [geometry[p] for p in positions]
+            steps = []
+            for i, step in enumerate(self.steps):
+                g0 = members[0][0][i]
+                entry = dict(g0)
+                if g0:
+                    entry["gap"] = members[1][0][i]["start"] - g0["start"] if len(members) > 1 else 0
+                starts = [m[0][i].get("start") for m in members]
+                if step.kind == "conv":
+                    covers(step.act_in, min(starts) - step.span, max(starts) - min(starts) + g0["width"] + 2 * step.span)
+                    outs = [m[0][i]["start_out"] for m in members]
+                    covers(step.act_out, min(outs), max(outs) - min(outs) + g0["width"] + step.span)
+                    entry["gap_out"] = outs[1] - outs[0] if len(outs) > 1 else 0
+                elif step.kind == "pool":
+                    covers(step.act_in, min(starts), max(starts) - min(starts) + g0["width"])
+                if step.kind in ("conv", "pad"):  # window columns outside the sequence, per position
+                    length_in, width = self.lengths[step.act_in], g0["width"]
+                    entry["outside"] = [
+                        (j, lo, hi)
+                        for j, s in enumerate(starts)
+                        for lo, hi in ((0, min(width, -s)), (max(0, length_in - s), width))
+                        if hi > lo
+                    ]
+                steps.append(entry)
+            boundary = dict(members[0][1])
+            boundary["starts"] = [m[1]["start"] for m in members]
+            groups.append(_Group(torch.tensor(positions), steps, boundary))
+        return groups, [tuple(r) for r in reach]
+
+    def predict(self, acts: list[torch.Tensor], group: _Group, q: slice, letters: torch.Tensor) -> torch.Tensor:
+        """Model outputs ``(B * Q * K, T)`` for the mutants of ``group.positions[q]``.
+
+        ``acts`` are :meth:`margined` chain activations of ``B`` wild-type sequences and
+        ``letters`` ``(B, Q, K)`` the substituted letters; rows come out in ``(sequence,
+        position, letter)`` order. Windows are channels-last ``(B, Q, K, width, C)``, so
+        a window of the wild type is one contiguous block and convolutions and pools run
+        as channels-last 2-d kernels. Window columns outside a sequence hold meaningless
+        (finite) numbers that no in-range column reads: convolutions zero them (the model's
+        zero padding), pools have no padding, zero pads zero them, and the boundary write
+        drops them.
+        """
+        B, Q, K = letters.shape
+        M = B * Q * K
+
+        def window(act: int, start: int, gap: int, width: int) -> torch.Tensor:
+            """Wild-type windows ``(B, Q, 1, width, C)``: a strided view, no copy."""
+            a = acts[act]
+            Lp, C = a.shape[1], a.shape[2]
+            offset = a.storage_offset() + (self.margins[act][0] + start + gap * q.start) * C
+            return a.as_strided((B, Q, 1, width, C), (Lp * C, gap * C, 0, C, 1), offset)
+
+        def zero_outside(values, entry):  # values is always a fresh tensor here
+            for j, lo, hi in entry["outside"]:
+                if q.start <= j < q.stop:
+                    values[:, j - q.start, :, lo:hi] = 0.0
+            return values
+
+        values = F.one_hot(letters, 4).to(acts[0].dtype)[:, :, :, None, :]  # (B, Q, K, 1, 4)
+        for step, entry in zip(self.steps, group.steps, strict=True):
+            width, C = values.shape[3], values.shape[4]
+            if step.kind == "pointwise":
+                values = _channels_last_pointwise(step.module, values)
+            elif step.kind == "pad":
+                values = zero_outside(values, entry)
+            elif step.kind == "conv":
+                values, span = zero_outside(values, entry), step.span
+                if width == 1:  # the input layer: one changed column, so add the change
+                    delta = (values - window(step.act_in, entry["start"], entry["gap"], 1)).reshape(M, C)
+                    change = _column_change(delta, step.weight, span, step.dilation)
+                    values = change.view(B, Q, K, span + 1, -1) + window(step.act_out, entry["start_out"], entry["gap_out"], span + 1)
+                else:  # recompute the touched outputs from the window and span wild columns each side
+                    wild = window(step.act_in, entry["start"] - span, entry["gap"], width + 2 * span).expand(B, Q, K, -1, C)
+                    extended = torch.cat([wild[..., :span, :], values, wild[..., span + width :, :]], dim=3)
+                    out = F.conv2d(extended.view(M, 1, -1, C).permute(0, 3, 1, 2), step.weight_2d, step.bias, 1, 0, (1, step.dilation))
+                    values = out.permute(0, 2, 3, 1).reshape(B, Q, K, width + span, -1)
+            else:
+                wild = window(step.act_in, entry["start"], entry["gap"], entry["width"]).expand(B, Q, K, -1, C)
+                at, lo, hi = entry["at"], entry["lo"], entry["hi"]
+                parts = [wild[..., lo:at, :], values[..., max(lo - at, 0) : hi - at, :], wild[..., at + width : hi, :]]
+                extended = torch.cat([p for p in parts if p.shape[3]], dim=3)
+                values = _channels_last_pool(step, extended.view(M, -1, C)).view(B, Q, K, -1, C)
+        boundary = acts[-1]
+        lb, rb = self.margins[-1]
+        length, C = boundary.shape[1] - lb - rb, boundary.shape[2]
+        full = boundary.new_empty((B, Q, K, length, C))
+        full.copy_(boundary[:, None, None, lb : lb + length])
+        width = group.boundary["width"]
+        for j, start in enumerate(group.boundary["starts"][q]):
+            lo, hi = max(start, 0), min(start + width, length)
+            full[:, j, :, lo:hi] = values[:, j, :, lo - start : hi - start]
+        return self.tail(full.view(M, length, C).transpose(1, 2))
+
+
+def _channels_last_pointwise(module: nn.Module, values: torch.Tensor) -> torch.Tensor:
+    """A pointwise layer on channels-last ``values`` ``(..., C)``."""
+    affine = _channel_affine(module)
+    if affine is not None:  # batch norm not after a convolution
+        scale, shift = (torch.as_tensor(v).to(values) for v in affine)
+        return values * scale + shift
+    if isinstance(module, nn.PReLU) and module.num_parameters > 1:  # per-channel slopes on axis 1
+        shape = values.shape
+        return module(values.reshape(-1, shape[-1])).view(shape)
+    return module(values)
+
+
+def _channels_last_pool(step: _Step, values: torch.Tensor) -> torch.Tensor:
+    """``step``'s pool over the columns of channels-last ``values`` ``(M, width, C)``."""
+    module, k, d, s = step.module, step.span // step.dilation + 1, step.dilation, step.stride
+    M, width, C = values.shape
+    if k == s and d == 1 and width % s == 0:  # non-overlapping, undilated windows: a reduction
+        tiles = values.view(M, width // s, s, C)
+        return tiles.amax(dim=2) if isinstance(module, nn.MaxPool1d) else tiles.mean(dim=2)
+    x = values.view(M, 1, width, C).permute(0, 3, 1, 2)
+    if isinstance(module, nn.MaxPool1d):
+        out = F.max_pool2d(x, (1, k), (1, s), 0, (1, d))
+    else:
+        out = F.avg_pool2d(x, (1, k), (1, s))
+    return out.permute(0, 2, 3, 1).reshape(M, -1, C)
+
+
+def _column_change(delta: torch.Tensor, weight: torch.Tensor, span: int, dilation: int) -> torch.Tensor:
+    """Change ``(M, span + 1, C_out)`` (channels last) of a convolution's outputs when one
+    input column changes by ``delta`` ``(M, C_in)``; output 0 is the leftmost it reaches."""
+    C_out, C_in, k = weight.shape
+    taps = (delta @ weight.flip(2).permute(1, 2, 0).reshape(C_in, k * C_out)).view(len(delta), k, C_out)
+    if dilation == 1:
+        return taps
+    change = delta.new_zeros(len(delta), span + 1, C_out)
+    change[:, ::dilation] = taps
+    return change
 
 
 class _Unsupported(Exception):
     """Raised inside the fast path's set-up when a model cannot use it (reason in args)."""
 
 
-def _channels_last(act: torch.Tensor) -> torch.Tensor:
-    """``(N, C, L)`` activation as a contiguous ``(N, L, C)``."""
-    return act.transpose(1, 2).contiguous()
-
-
-def _gather(act: torch.Tensor, seq: torch.Tensor, at: torch.Tensor) -> torch.Tensor:
-    """``act[seq[m], at[m, t]]`` for ``act`` ``(N, L, C)``, ``at`` ``(M, W)``: ``(M, W, C)``.
-
-    Positions outside ``[0, L)`` read the nearest end (callers never use those columns).
-    """
-    N, length, C = act.shape
-    flat = seq[:, None] * length + at.clamp(0, length - 1)
-    return act.reshape(-1, C)[flat.flatten()].reshape(*at.shape, C)
-
-
 def _fast_ism(model, example: torch.Tensor) -> _FastISM | None:
     try:
         return _FastISM(model, example)
     except _Unsupported as err:
-        reason = str(err)
-    except Exception as err:  # torch.fx raises many kinds for untraceable forwards
-        reason = f"torch.fx cannot trace it ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
-    warnings.warn(f"fast ISM is not available for this model ({reason}); using naive ISM", RuntimeWarning, stacklevel=3)
+        warnings.warn(f"fast ISM is not available for this model ({err}); using naive ISM", RuntimeWarning, stacklevel=3)
     return None
 
 
@@ -380,7 +552,7 @@ def ism(
     model: nn.Module,
     X: torch.Tensor,
     target: int | torch.Tensor = 0,
-    batch_size: int = 512,
+    batch_size: int = 1024,
     device=None,
     fast: bool = True,
     func: Callable | None = None,
@@ -407,30 +579,61 @@ def ism(
     batch_size = check_positive_int(batch_size, "batch_size")
     dtype = model_dtype(model)
     out = torch.zeros(X.shape, dtype=dtype)
-    groups = _site_groups(X)
     with model_state(model, device) as dev, torch.no_grad():
         X_dev = X.to(dev, dtype)
         y_wt = _wild_type_predictions(model, X_dev, target, func, batch_size).cpu()
         engine = _fast_ism(model, X_dev[:1]) if fast else None
-        # the fast path reads the wild type's activations of a block of sequences, computed
-        # once per block; a chunk of substitutions never straddles two blocks
-        block = max(1, _WILD_TYPE_VALUES // max(1, engine.values_per_sequence if engine else 1))
-        chunks = []
-        for seq, pos, letters in groups:
-            for first in range(0, X.shape[0], block):
-                in_block = ((seq >= first) & (seq < first + block)).nonzero(as_tuple=True)[0]
-                for rows in row_chunks(len(in_block), max(1, batch_size // letters.shape[1])):
-                    chunks.append((first, seq[in_block[rows]], pos[in_block[rows]], letters[in_block[rows]]))
-        acts, acts_first = None, None
-        for first, s, p, a in progress(chunks, len(chunks), verbose, "ism"):
-            K = a.shape[1]
-            if engine is None:
-                y = model(_mutants(X_dev, s.repeat_interleave(K).to(dev), p.repeat_interleave(K).to(dev), a.flatten().to(dev)))
-            else:
-                if acts_first != first:
-                    acts, acts_first = engine.wild_type(X_dev[first : first + block]), first
-                y = engine.predict(acts, (s - first).to(dev), p.to(dev), a.to(dev))
-            s_rows = s.repeat_interleave(K)
-            y = select_target(y, target[s_rows], func).cpu()
-            out[s_rows, a.flatten(), p.repeat_interleave(K)] = y - y_wt[s_rows]
+
+        def record(y, seq, pos, letter):
+            y = select_target(y, target[seq], func).cpu()
+            out[seq, letter, pos] = y - y_wt[seq]
+
+        if engine is None:
+            seq, pos, letter = substitutions(X)
+            chunks = list(row_chunks(len(seq), batch_size))
+            for rows in progress(chunks, len(chunks), verbose, "ism"):
+                s, p, a = seq[rows], pos[rows], letter[rows]
+                record(model(_mutants(X_dev, s.to(dev), p.to(dev), a.to(dev))), s, p, a)
+        else:
+            _fast_substitutions(engine, model, X_dev, batch_size, verbose, record)
     return out
+
+
+def _fast_substitutions(engine: _FastISM, model, X_dev, batch_size, verbose, record) -> None:
+    """Run every substitution of ``X_dev`` through ``engine`` and pass the outputs to ``record``.
+
+    The wild type's chain activations are computed for a block of sequences at a time; each
+    call of the engine takes the mutants of one group's positions in a run of sequences of
+    the block, about ``batch_size`` mutants. A column that is not one-hot has a fourth
+    substitution (letter A, which the engine's three "other letters" of A leave out); those
+    go through the whole model.
+    """
+    N = X_dev.shape[0]
+    wild = _wild_letters(X_dev)
+    block = max(1, _WILD_TYPE_VALUES // engine.values_per_sequence)
+    chunks = []
+    for first in range(0, N, block):
+        n_block = min(block, N - first)
+        for group in engine.groups:
+            n_q = min(len(group.positions), max(1, batch_size // 3))
+            for q0 in range(0, len(group.positions), n_q):
+                q = slice(q0, min(q0 + n_q, len(group.positions)))
+                per_sequence = 3 * (q.stop - q.start)
+                n_seq = max(1, min(batch_size // per_sequence, _WILD_TYPE_VALUES // (per_sequence * engine.boundary_values)))
+                for rows in row_chunks(n_block, n_seq):
+                    chunks.append((first, group, q, rows))
+    acts, acts_first = None, None
+    for first, group, q, rows in progress(chunks, len(chunks), verbose, "ism"):
+        if acts_first != first:
+            acts, acts_first = engine.margined(engine.wild_type(X_dev[first : first + block])), first
+        positions = group.positions[q]
+        seq = torch.arange(first + rows.start, first + rows.stop)
+        letters = _OTHER_LETTERS[wild[seq][:, positions].clamp(min=0)]  # (B, Q, 3)
+        y = engine.predict([a[rows] for a in acts], group, q, letters.to(X_dev.device))
+        B, Q, K = letters.shape
+        record(y, seq.repeat_interleave(Q * K), positions.repeat_interleave(K).repeat(B), letters.flatten())
+    seq, pos = (wild < 0).nonzero(as_tuple=True)
+    for rows in row_chunks(len(seq), batch_size):
+        s, p = seq[rows], pos[rows]
+        a = torch.zeros_like(s)
+        record(model(_mutants(X_dev, s.to(X_dev.device), p.to(X_dev.device), a.to(X_dev.device))), s, p, a)
