@@ -13,3 +13,17 @@ def best_of(fn, repeats: int):
         result = fn()
         best = min(best, time.perf_counter() - start)
     return best, result
+
+
+def best_of_interleaved(fns: dict, repeats: int) -> tuple[dict, dict]:
+    """Time several implementations round-robin, ``repeats`` rounds, so that a slow
+    stretch of a shared machine hits all of them alike. Returns ``({name: best seconds},
+    {name: result of its last call})``."""
+    best = {name: float("inf") for name in fns}
+    results = {}
+    for _ in range(max(1, repeats)):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            results[name] = fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best, results

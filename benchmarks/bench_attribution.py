@@ -2,13 +2,14 @@
 
 Every method runs on the same random one-hot sequences and the same zoo models
 (``cnn_local`` and ``cnn_dist`` with exponential first-layer activations, eval mode) with
-matched settings; each is timed as the best of ``--repeats`` calls (default 2, so
-one-off kernel set-up is not counted). Prints a markdown table of
+matched settings; the implementations of a method are timed round-robin, best of
+``--repeats`` rounds (default 3; one-off kernel set-up is not counted, and a slow stretch
+of a shared machine hits all of them alike). Prints a markdown table of
 sequences per second and the speed of each implementation relative to seqlens
 (``> 1`` means faster than seqlens), plus the largest absolute difference to seqlens'
 result where the two compute the same quantity.
 
-    python benchmarks/bench_attribution.py            # 1,000 x 200 nt, ISM on 50
+    python benchmarks/bench_attribution.py            # 1,000 x 200 nt, ISM on 200
     python benchmarks/bench_attribution.py --n 100 --ism-n 10
 """
 
@@ -19,7 +20,7 @@ import warnings
 
 import torch
 
-from _timing import best_of
+from _timing import best_of, best_of_interleaved
 
 from seqlens.alphabet import random_sequences
 from seqlens.attribution import (
@@ -35,7 +36,7 @@ from seqlens.models import build
 from seqlens.models.activations import ACTIVATIONS
 
 
-REPEATS = 2
+REPEATS = 3
 
 
 def timed(fn):
@@ -49,14 +50,13 @@ def max_diff(a, b) -> str:
 
 
 def run_method(rows, method, model_name, n_seq, impls):
-    """``impls``: list of (name, fn, comparable); the first is seqlens."""
-    results = []
-    for name, fn, comparable in impls:
-        out, seconds = timed(fn)
-        results.append((name, out if comparable else None, seconds))
-    ours_out, ours_s = results[0][1], results[0][2]
-    for name, out, seconds in results:
-        rows.append((method, model_name, name, n_seq / seconds, ours_s / seconds, max_diff(ours_out, out) if name != results[0][0] else ""))
+    """``impls``: list of (name, fn, comparable); the first is seqlens. The implementations
+    are timed round-robin (best of ``REPEATS`` rounds)."""
+    seconds, outs = best_of_interleaved({name: fn for name, fn, _ in impls}, REPEATS)
+    ours = impls[0][0]
+    for name, _, comparable in impls:
+        diff = max_diff(outs[ours], outs[name]) if comparable and name != ours else ""
+        rows.append((method, model_name, name, n_seq / seconds[name], seconds[ours] / seconds[name], diff))
 
 
 def gradient_benchmarks(rows, model, model_name, X, batch_size):
@@ -109,27 +109,32 @@ def gradient_benchmarks(rows, model, model_name, X, batch_size):
         ])
 
 
-def ism_benchmarks(rows, model, model_name, X):
+def ism_benchmarks(rows, model, model_name, X, naive_batch_size):
     from tangermeme.saturation_mutagenesis import saturation_mutagenesis
 
+    bs = naive_batch_size
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run_method(rows, "ISM", model_name, X.shape[0], [
             ("seqlens fast", lambda: ism(model, X, fast=True), True),
-            ("seqlens naive", lambda: ism(model, X, fast=False), True),
-            ("tangermeme fast", lambda: saturation_mutagenesis(model, X, target=0, hypothetical=True, device="cpu", fast=True), False),
-            ("tangermeme naive", lambda: saturation_mutagenesis(model, X, target=0, hypothetical=True, device="cpu", fast=False), False),
+            ("seqlens naive", lambda: ism(model, X, fast=False, batch_size=bs), True),
+            ("tangermeme fast", lambda: saturation_mutagenesis(model, X, target=0, hypothetical=True, device="cpu", fast=True,
+                                                               batch_size=bs), False),
+            ("tangermeme naive", lambda: saturation_mutagenesis(model, X, target=0, hypothetical=True, device="cpu", fast=False,
+                                                                batch_size=bs), False),
         ])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000, help="sequences for the gradient methods and DeepSHAP")
-    parser.add_argument("--ism-n", type=int, default=50, help="sequences for ISM")
+    parser.add_argument("--ism-n", type=int, default=200, help="sequences for ISM")
+    parser.add_argument("--ism-naive-batch-size", type=int, default=256,
+                        help="mutants per call for naive ISM and tangermeme (256 was fastest for naive ISM here)")
     parser.add_argument("--length", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=2, help="time each call this many times, keep the best")
+    parser.add_argument("--repeats", type=int, default=3, help="time each call this many times, keep the best")
     parser.add_argument("--skip-gradients", action="store_true")
     parser.add_argument("--skip-ism", action="store_true")
     args = parser.parse_args()
@@ -143,11 +148,12 @@ def main():
         if not args.skip_gradients:
             gradient_benchmarks(rows, model, name, X, args.batch_size)
         if not args.skip_ism:
-            ism_benchmarks(rows, model, name, X[: args.ism_n])
+            ism_benchmarks(rows, model, name, X[: args.ism_n], args.ism_naive_batch_size)
     if not args.skip_ism:
         basset = build("basset", activation="exponential", seed=0).eval()  # 600 nt, 164 outputs
-        ism_benchmarks(rows, basset, "basset (600 nt)", random_sequences(max(2, args.ism_n // 10), 600, seed=0, as_tensor=True))
-    print(f"\n{args.n} sequences x {args.length} nt (ISM: {args.ism_n}; basset: {max(2, args.ism_n // 10)} x 600 nt), "
+        ism_benchmarks(rows, basset, "basset (600 nt)", random_sequences(max(2, args.ism_n // 100), 600, seed=0, as_tensor=True),
+                       args.ism_naive_batch_size)
+    print(f"\n{args.n} sequences x {args.length} nt (ISM: {args.ism_n}; basset: {max(2, args.ism_n // 100)} x 600 nt), "
           f"{args.threads} threads, best of {args.repeats}, torch {torch.__version__}\n")
     print("| method | model | implementation | sequences/s | speed vs seqlens | max abs diff to seqlens |")
     print("|---|---|---|---:|---:|---:|")

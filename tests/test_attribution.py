@@ -5,6 +5,7 @@ with randomised batch-norm statistics, so every layer does something; float64 wh
 exact comparison needs it.
 """
 
+import sys
 import warnings
 
 import numpy as np
@@ -392,7 +393,9 @@ class Geometry(nn.Module):
         return self.head(h.mean(dim=2))
 
 
-def test_ism_fast_handles_layer_geometry_and_residual_tail(X):
+@pytest.mark.parametrize("adds_per_product", [0, 10**9])  # every conv adds its change / recomputes
+def test_ism_fast_handles_layer_geometry_and_residual_tail(X, monkeypatch, adds_per_product):
+    monkeypatch.setattr(sys.modules["seqlens.attribution.ism"], "_ADDS_PER_PRODUCT", adds_per_product)
     model = _randomise_batch_norm(Geometry(), torch.Generator().manual_seed(2)).double()
     X = X.double()
     with warnings.catch_warnings():
@@ -423,7 +426,9 @@ class PaddedChain(nn.Module):
         return self.head(h.flatten(1))
 
 
-def test_ism_fast_handles_pads_unfolded_norms_and_per_channel_activations(X):
+@pytest.mark.parametrize("adds_per_product", [0, 10**9])
+def test_ism_fast_handles_pads_unfolded_norms_and_per_channel_activations(X, monkeypatch, adds_per_product):
+    monkeypatch.setattr(sys.modules["seqlens.attribution.ism"], "_ADDS_PER_PRODUCT", adds_per_product)
     model = _randomise_batch_norm(PaddedChain(), torch.Generator().manual_seed(3)).double()
     with torch.no_grad():
         model.prelu.weight.copy_(torch.linspace(-0.5, 0.5, 6))

@@ -242,6 +242,8 @@ class _Step:
     weight: torch.Tensor | None = None
     bias: torch.Tensor | None = None
     weight_2d: torch.Tensor | None = None  # weight as a channels-last (C_out, C_in, 1, k)
+    weight_taps: torch.Tensor | None = None  # weight as (C_in, k * C_out)
+    weight_column: torch.Tensor | None = None  # taps reversed: one input column -> k outputs
     span: int = 0
     dilation: int = 1
     stride: int = 1
@@ -263,7 +265,10 @@ def _steps(layers: list[_Layer]) -> list[_Step]:
                 scale, shift = (torch.as_tensor(v).to(weight) for v in affine)
                 weight, bias, j = weight * scale.reshape(-1, 1, 1), bias * scale + shift, j + 1
             weight_2d = weight[:, :, None].contiguous(memory_format=torch.channels_last)
-            steps.append(_Step("conv", i, j, weight=weight, bias=bias, weight_2d=weight_2d, span=span, dilation=layer.dilation, pad_left=layer.pad_left))
+            weight_taps = weight.permute(1, 2, 0).reshape(weight.shape[1], -1).contiguous()
+            weight_column = weight.flip(2).permute(1, 2, 0).reshape(weight.shape[1], -1).contiguous()
+            steps.append(_Step("conv", i, j, weight=weight, bias=bias, weight_2d=weight_2d, weight_taps=weight_taps,
+                               weight_column=weight_column, span=span, dilation=layer.dilation, pad_left=layer.pad_left))
             i = j
             continue
         if layer.kind == "pool":
@@ -337,6 +342,10 @@ class _FastISM:
         self.values_per_sequence = sum(a[0].numel() for a in acts)
         self.boundary_values = acts[-1][0].numel()
         self.groups, self.margins = self._plan()
+        self.windowed = {len(acts) - 1}  # activations windows are read from
+        for step in self.steps:
+            self.windowed |= {step.act_in, step.act_out} if step.kind == "conv" else {step.act_in} if step.kind == "pool" else set()
+        self.workspaces: dict[int, torch.Tensor] = {}  # per step, reused by every chunk
 
     @staticmethod
     def _tail(gm: fx.GraphModule, graph: fx.Graph, boundary: fx.Node) -> fx.GraphModule:
@@ -359,10 +368,21 @@ class _FastISM:
             acts.append(layer.module(acts[-1].clone() if getattr(layer.module, "inplace", False) else acts[-1]))
         return acts
 
-    def margined(self, acts: list[torch.Tensor]) -> list[torch.Tensor]:
-        """The activations channels-last ``(B, L_l + margins, C)``, with zero columns added
-        so that every window lies inside."""
-        return [F.pad(a, m).transpose(1, 2).contiguous() for a, m in zip(acts, self.margins, strict=True)]
+    def margined(self, acts: list[torch.Tensor]) -> list[torch.Tensor | None]:
+        """The activations the windows read, channels-last ``(B, L_l + margins, C)`` with
+        zero columns added so that every window lies inside; None for the others."""
+        out = []
+        for i, (a, (left, right)) in enumerate(zip(acts, self.margins, strict=True)):
+            if i not in self.windowed:
+                out.append(None)
+                continue
+            B, C, length = a.shape
+            m = a.new_empty((B, left + length + right, C))
+            m[:, :left] = 0
+            m[:, left + length :] = 0
+            m[:, left : left + length] = a.transpose(1, 2)
+            out.append(m)
+        return out
 
     def _geometry(self, p: int) -> tuple[list[dict], dict]:
         """Windows of a substitution at position ``p``: per step a dict of python ints
@@ -405,6 +425,8 @@ class _FastISM:
         for first in range(min(period, length)):
             positions = list(range(first, length, period))
             members = [geometry[p] for p in positions]
+            if any(_relative(m) != _relative(members[0]) for m in members):  # guards the grouping rule
+                raise _Unsupported(f"positions {positions[:2]} line up differently with its pools")
             steps = []
             for i, step in enumerate(self.steps):
                 g0 = members[0][0][i]
@@ -461,8 +483,8 @@ class _FastISM:
                     values[:, j - q.start, :, lo:hi] = 0.0
             return values
 
-        values = F.one_hot(letters, 4).to(acts[0].dtype)[:, :, :, None, :]  # (B, Q, K, 1, 4)
-        for step, entry in zip(self.steps, group.steps, strict=True):
+        values = F.one_hot(letters, 4).to(acts[-1].dtype)[:, :, :, None, :]  # (B, Q, K, 1, 4)
+        for i, (step, entry) in enumerate(zip(self.steps, group.steps, strict=True)):
             width, C = values.shape[3], values.shape[4]
             if step.kind == "pointwise":
                 values = _channels_last_pointwise(step.module, values)
@@ -470,20 +492,22 @@ class _FastISM:
                 values = zero_outside(values, entry)
             elif step.kind == "conv":
                 values, span = zero_outside(values, entry), step.span
-                if width == 1:  # the input layer: one changed column, so add the change
-                    delta = (values - window(step.act_in, entry["start"], entry["gap"], 1)).reshape(M, C)
-                    change = _column_change(delta, step.weight, span, step.dilation)
-                    values = change.view(B, Q, K, span + 1, -1) + window(step.act_out, entry["start_out"], entry["gap_out"], span + 1)
+                if span * C > _ADDS_PER_PRODUCT * width:  # add the change (cheaper: see _ADDS_PER_PRODUCT)
+                    delta = values - window(step.act_in, entry["start"], entry["gap"], width)
+                    wild = window(step.act_out, entry["start_out"], entry["gap_out"], width + span)
+                    values = _add_change(delta.view(M, width, C), step, wild.expand(B, Q, K, -1, -1)).view(B, Q, K, width + span, -1)
                 else:  # recompute the touched outputs from the window and span wild columns each side
                     wild = window(step.act_in, entry["start"] - span, entry["gap"], width + 2 * span).expand(B, Q, K, -1, C)
-                    extended = torch.cat([wild[..., :span, :], values, wild[..., span + width :, :]], dim=3)
+                    parts = [wild[..., :span, :], values, wild[..., span + width :, :]]
+                    extended = _concatenate_into(self.workspaces, i, parts, (B, Q, K, width + 2 * span, C), values)
                     out = F.conv2d(extended.view(M, 1, -1, C).permute(0, 3, 1, 2), step.weight_2d, step.bias, 1, 0, (1, step.dilation))
                     values = out.permute(0, 2, 3, 1).reshape(B, Q, K, width + span, -1)
             else:
                 wild = window(step.act_in, entry["start"], entry["gap"], entry["width"]).expand(B, Q, K, -1, C)
                 at, lo, hi = entry["at"], entry["lo"], entry["hi"]
                 parts = [wild[..., lo:at, :], values[..., max(lo - at, 0) : hi - at, :], wild[..., at + width : hi, :]]
-                extended = torch.cat([p for p in parts if p.shape[3]], dim=3)
+                parts = [p for p in parts if p.shape[3]]
+                extended = _concatenate_into(self.workspaces, i, parts, (B, Q, K, hi - lo, C), values)
                 values = _channels_last_pool(step, extended.view(M, -1, C)).view(B, Q, K, -1, C)
         boundary = acts[-1]
         lb, rb = self.margins[-1]
@@ -495,6 +519,19 @@ class _FastISM:
             lo, hi = max(start, 0), min(start + width, length)
             full[:, j, :, lo:hi] = values[:, j, :, lo - start : hi - start]
         return self.tail(full.view(M, length, C).transpose(1, 2))
+
+
+def _concatenate_into(workspaces: dict, key, parts: list[torch.Tensor], shape: tuple, like: torch.Tensor) -> torch.Tensor:
+    """``torch.cat(parts, dim=3)`` written into a buffer kept in ``workspaces[key]`` for
+    the next call: the windows are rebuilt for every chunk of mutants, and a fresh
+    multi-megabyte tensor each time costs page faults that took as long as the copy."""
+    numel = 1
+    for n in shape:
+        numel *= n
+    buffer = workspaces.get(key)
+    if buffer is None or buffer.numel() < numel or buffer.dtype != like.dtype or buffer.device != like.device:
+        buffer = workspaces[key] = like.new_empty(numel)
+    return torch.cat(parts, dim=3, out=buffer[:numel].view(shape))
 
 
 def _channels_last_pointwise(module: nn.Module, values: torch.Tensor) -> torch.Tensor:
@@ -513,7 +550,9 @@ def _channels_last_pool(step: _Step, values: torch.Tensor) -> torch.Tensor:
     """``step``'s pool over the columns of channels-last ``values`` ``(M, width, C)``."""
     module, k, d, s = step.module, step.span // step.dilation + 1, step.dilation, step.stride
     M, width, C = values.shape
-    if k == s and d == 1 and width % s == 0:  # non-overlapping, undilated windows: a reduction
+    # non-overlapping, short, undilated windows: a reduction (faster than the pooling
+    # kernels for up to about 8 columns, much slower for long windows)
+    if k == s <= 8 and d == 1 and width % s == 0:
         tiles = values.view(M, width // s, s, C)
         return tiles.amax(dim=2) if isinstance(module, nn.MaxPool1d) else tiles.mean(dim=2)
     x = values.view(M, 1, width, C).permute(0, 3, 1, 2)
@@ -524,16 +563,40 @@ def _channels_last_pool(step: _Step, values: torch.Tensor) -> torch.Tensor:
     return out.permute(0, 2, 3, 1).reshape(M, -1, C)
 
 
-def _column_change(delta: torch.Tensor, weight: torch.Tensor, span: int, dilation: int) -> torch.Tensor:
-    """Change ``(M, span + 1, C_out)`` (channels last) of a convolution's outputs when one
-    input column changes by ``delta`` ``(M, C_in)``; output 0 is the leftmost it reaches."""
-    C_out, C_in, k = weight.shape
-    taps = (delta @ weight.flip(2).permute(1, 2, 0).reshape(C_in, k * C_out)).view(len(delta), k, C_out)
-    if dilation == 1:
-        return taps
-    change = delta.new_zeros(len(delta), span + 1, C_out)
-    change[:, ::dilation] = taps
-    return change
+# A convolution's window can be computed two ways. Recomputing it from the window and the
+# wild type's columns beside it costs (width + span) * k * C_in * C_out products (one
+# conv2d call, fast for few channels). Adding the change costs width * k * C_in * C_out
+# products (one matrix product) plus k shifted additions of width * C_out numbers, which
+# cost about as much as this many products per number (measured on a 2-core CPU, within
+# a factor of 2 either way): adding the change wins when span * C_in > this * width
+# (basset-like models with hundreds of channels; not cnn_dist).
+_ADDS_PER_PRODUCT = 30
+
+
+def _add_change(delta: torch.Tensor, step: _Step, wild: torch.Tensor) -> torch.Tensor:
+    """The wild type's outputs ``wild`` ``(..., width + span, C_out)`` (broadcastable to
+    ``M`` rows) plus the change a channels-last input change ``delta`` ``(M, width, C_in)``
+    makes; returns ``(M, width + span, C_out)``. Tap ``j`` of the kernel moves input
+    column ``i`` of the window to output column ``i + span - dilation * j``."""
+    M, width, C_in = delta.shape
+    k = step.weight.shape[2]
+    if width == 1 and step.dilation == 1:  # one changed column (the input layer): one addition
+        change = (delta.view(M, C_in) @ step.weight_column).view(wild.shape[:-2] + (k, -1))
+        return (change + wild).view(M, k, -1)
+    taps = (delta.reshape(M * width, C_in) @ step.weight_taps).view(M, width, k, -1)
+    out = wild.new_empty((M, width + step.span, taps.shape[3]))
+    out.view(wild.shape).copy_(wild)
+    for j in range(k):
+        shift = step.span - step.dilation * j
+        out[:, shift : shift + width] += taps[:, :, j]
+    return out
+
+
+def _relative(geometry: tuple[list[dict], dict]) -> tuple:
+    """A position's window geometry without its absolute starts (equal within a group)."""
+    per_step, boundary = geometry
+    drop = ("start", "start_out")
+    return tuple(tuple(sorted((k, v) for k, v in d.items() if k not in drop)) for d in [*per_step, boundary])
 
 
 class _Unsupported(Exception):
@@ -629,7 +692,7 @@ def _fast_substitutions(engine: _FastISM, model, X_dev, batch_size, verbose, rec
         positions = group.positions[q]
         seq = torch.arange(first + rows.start, first + rows.stop)
         letters = _OTHER_LETTERS[wild[seq][:, positions].clamp(min=0)]  # (B, Q, 3)
-        y = engine.predict([a[rows] for a in acts], group, q, letters.to(X_dev.device))
+        y = engine.predict([None if a is None else a[rows] for a in acts], group, q, letters.to(X_dev.device))
         B, Q, K = letters.shape
         record(y, seq.repeat_interleave(Q * K), positions.repeat_interleave(K).repeat(B), letters.flatten())
     seq, pos = (wild < 0).nonzero(as_tuple=True)
