@@ -158,7 +158,8 @@ def main():
     print("| method | model | implementation | sequences/s | speed vs seqlens | max abs diff to seqlens |")
     print("|---|---|---|---:|---:|---:|")
     for method, model_name, impl, rate, ratio, diff in rows:
-        print(f"| {method} | {model_name} | {impl} | {rate:,.1f} | {ratio:.2f} | {diff} |")
+        print(f"| {method} | {model_name} | {impl} | {rate:,.1f} | {ratio:.3g} | {diff} |" if rate >= 10 else
+              f"| {method} | {model_name} | {impl} | {rate:.3g} | {ratio:.3g} | {diff} |")
 
 
 if __name__ == "__main__":
