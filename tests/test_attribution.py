@@ -353,6 +353,7 @@ def test_ism_naive_and_fast_equal_hand_loop(model64, X):
         fast = ism(model64, X, target=1, fast=True, batch_size=70)
     assert torch.allclose(naive, want, atol=1e-12)
     assert torch.allclose(fast, want, atol=1e-12)
+    assert not fast.is_inference() and not naive.is_inference()  # usable in autograd afterwards
     assert torch.all(fast[X == 1] == 0) and torch.all(naive[X == 1] == 0)
     assert (fast[X == 0] != 0).float().mean() > 0.5
 

@@ -642,7 +642,7 @@ def ism(
     batch_size = check_positive_int(batch_size, "batch_size")
     dtype = model_dtype(model)
     out = torch.zeros(X.shape, dtype=dtype)
-    with model_state(model, device) as dev, torch.no_grad():
+    with model_state(model, device) as dev, torch.inference_mode():
         X_dev = X.to(dev, dtype)
         y_wt = _wild_type_predictions(model, X_dev, target, func, batch_size).cpu()
         engine = _fast_ism(model, X_dev[:1]) if fast else None
