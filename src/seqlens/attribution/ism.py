@@ -341,10 +341,8 @@ class _FastISM:
         self.lengths = [a.shape[2] for a in acts]
         self.values_per_sequence = sum(a[0].numel() for a in acts)
         self.boundary_values = acts[-1][0].numel()
+        self.windowed = {len(acts) - 1}  # activations windows are read from (filled by _plan)
         self.groups, self.margins = self._plan()
-        self.windowed = {len(acts) - 1}  # activations windows are read from
-        for step in self.steps:
-            self.windowed |= {step.act_in, step.act_out} if step.kind == "conv" else {step.act_in} if step.kind == "pool" else set()
         self.workspaces: dict[int, torch.Tensor] = {}  # per step, reused by every chunk
 
     @staticmethod
@@ -435,12 +433,20 @@ class _FastISM:
                     entry["gap"] = members[1][0][i]["start"] - g0["start"] if len(members) > 1 else 0
                 starts = [m[0][i].get("start") for m in members]
                 if step.kind == "conv":
-                    covers(step.act_in, min(starts) - step.span, max(starts) - min(starts) + g0["width"] + 2 * step.span)
                     outs = [m[0][i]["start_out"] for m in members]
-                    covers(step.act_out, min(outs), max(outs) - min(outs) + g0["width"] + step.span)
                     entry["gap_out"] = outs[1] - outs[0] if len(outs) > 1 else 0
+                    # add the change (cheaper for many input channels: see _ADDS_PER_PRODUCT) or recompute
+                    entry["add"] = step.span * step.weight.shape[1] > _ADDS_PER_PRODUCT * g0["width"]
+                    if entry["add"]:
+                        covers(step.act_in, min(starts), max(starts) - min(starts) + g0["width"])
+                        covers(step.act_out, min(outs), max(outs) - min(outs) + g0["width"] + step.span)
+                        self.windowed |= {step.act_in, step.act_out}
+                    else:
+                        covers(step.act_in, min(starts) - step.span, max(starts) - min(starts) + g0["width"] + 2 * step.span)
+                        self.windowed.add(step.act_in)
                 elif step.kind == "pool":
                     covers(step.act_in, min(starts), max(starts) - min(starts) + g0["width"])
+                    self.windowed.add(step.act_in)
                 if step.kind in ("conv", "pad"):  # window columns outside the sequence, per position
                     length_in, width = self.lengths[step.act_in], g0["width"]
                     entry["outside"] = [
@@ -492,7 +498,7 @@ class _FastISM:
                 values = zero_outside(values, entry)
             elif step.kind == "conv":
                 values, span = zero_outside(values, entry), step.span
-                if span * C > _ADDS_PER_PRODUCT * width:  # add the change (cheaper: see _ADDS_PER_PRODUCT)
+                if entry["add"]:
                     delta = values - window(step.act_in, entry["start"], entry["gap"], width)
                     wild = window(step.act_out, entry["start_out"], entry["gap_out"], width + span)
                     values = _add_change(delta.view(M, width, C), step, wild.expand(B, Q, K, -1, -1)).view(B, Q, K, width + span, -1)
@@ -644,28 +650,30 @@ def ism(
     out = torch.zeros(X.shape, dtype=dtype)
     with model_state(model, device) as dev, torch.inference_mode():
         X_dev = X.to(dev, dtype)
-        y_wt = _wild_type_predictions(model, X_dev, target, func, batch_size).cpu()
         engine = _fast_ism(model, X_dev[:1]) if fast else None
+        y_wt = torch.empty(X.shape[0], dtype=dtype)  # the wild type's target outputs
 
         def record(y, seq, pos, letter):
             y = select_target(y, target[seq], func).cpu()
             out[seq, letter, pos] = y - y_wt[seq]
 
         if engine is None:
+            y_wt[:] = _wild_type_predictions(model, X_dev, target, func, batch_size).cpu()
             seq, pos, letter = substitutions(X)
             chunks = list(row_chunks(len(seq), batch_size))
             for rows in progress(chunks, len(chunks), verbose, "ism"):
                 s, p, a = seq[rows], pos[rows], letter[rows]
                 record(model(_mutants(X_dev, s.to(dev), p.to(dev), a.to(dev))), s, p, a)
         else:
-            _fast_substitutions(engine, model, X_dev, batch_size, verbose, record)
+            _fast_substitutions(engine, model, X_dev, batch_size, verbose, record, y_wt, target, func)
     return out
 
 
-def _fast_substitutions(engine: _FastISM, model, X_dev, batch_size, verbose, record) -> None:
+def _fast_substitutions(engine: _FastISM, model, X_dev, batch_size, verbose, record, y_wt, target, func) -> None:
     """Run every substitution of ``X_dev`` through ``engine`` and pass the outputs to ``record``.
 
-    The wild type's chain activations are computed for a block of sequences at a time; each
+    The wild type's chain activations are computed for a block of sequences at a time (and
+    its target outputs from them, into ``y_wt``, before any of the block's mutants); each
     call of the engine takes the mutants of one group's positions in a run of sequences of
     the block, about ``batch_size`` mutants. A column that is not one-hot has a fourth
     substitution (letter A, which the engine's three "other letters" of A leave out); those
@@ -688,7 +696,10 @@ def _fast_substitutions(engine: _FastISM, model, X_dev, batch_size, verbose, rec
     acts, acts_first = None, None
     for first, group, q, rows in progress(chunks, len(chunks), verbose, "ism"):
         if acts_first != first:
-            acts, acts_first = engine.margined(engine.wild_type(X_dev[first : first + block])), first
+            acts = engine.wild_type(X_dev[first : first + block])
+            rows_block = slice(first, first + acts[0].shape[0])
+            y_wt[rows_block] = select_target(engine.tail(acts[-1]), target[rows_block], func).cpu()
+            acts, acts_first = engine.margined(acts), first
         positions = group.positions[q]
         seq = torch.arange(first + rows.start, first + rows.stop)
         letters = _OTHER_LETTERS[wild[seq][:, positions].clamp(min=0)]  # (B, Q, 3)
