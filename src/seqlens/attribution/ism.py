@@ -650,6 +650,7 @@ def ism(
     out = torch.zeros(X.shape, dtype=dtype)
     with model_state(model, device) as dev, torch.inference_mode():
         X_dev = X.to(dev, dtype)
+        model(X_dev[:1])  # a model that fails does so here, not inside the fast path's tracer
         engine = _fast_ism(model, X_dev[:1]) if fast else None
         y_wt = torch.empty(X.shape[0], dtype=dtype)  # the wild type's target outputs
 
