@@ -205,6 +205,11 @@ def _as_layer(module: nn.Module) -> _Layer | None:
 # fast ISM keeps the wild type's chain activations of this many numbers at a time, and
 # builds at most this many numbers of boundary activations per call of the tail
 _WILD_TYPE_VALUES = 2**24
+# default size of a fast-path call: the mutants whose windows hold about this many numbers
+# (fewer and the fixed cost per call dominates, more and the windows leave the caches)
+_CHUNK_VALUES = 2**23
+# default mutants per call of the naive path (256 was fastest on cnn_dist and cnn_local)
+_NAIVE_BATCH_SIZE = 256
 
 
 def _is_identity(module: nn.Module) -> bool:
@@ -339,9 +344,11 @@ class _FastISM:
         with torch.no_grad():
             acts = self.wild_type(example[:1])
         self.lengths = [a.shape[2] for a in acts]
+        self.channels = [a.shape[1] for a in acts]
         self.values_per_sequence = sum(a[0].numel() for a in acts)
         self.boundary_values = acts[-1][0].numel()
         self.windowed = {len(acts) - 1}  # activations windows are read from (filled by _plan)
+        self.values_per_mutant = self.boundary_values  # numbers one mutant's windows hold (filled by _plan)
         self.groups, self.margins = self._plan()
         self.workspaces: dict[int, torch.Tensor] = {}  # per step, reused by every chunk
 
@@ -456,10 +463,23 @@ class _FastISM:
                         if hi > lo
                     ]
                 steps.append(entry)
+            self.values_per_mutant = max(self.values_per_mutant, self._window_values(steps, members[0][1]["width"]))
             boundary = dict(members[0][1])
             boundary["starts"] = [m[1]["start"] for m in members]
             groups.append(_Group(torch.tensor(positions), steps, boundary))
         return groups, [tuple(r) for r in reach]
+
+    def _window_values(self, entries: list[dict], boundary_width: int) -> int:
+        """About how many numbers the windows of one mutant of a group hold, summed over the
+        steps (inputs, extended inputs and outputs) and the boundary activation."""
+        total = self.boundary_values
+        for step, entry in zip(self.steps, entries, strict=True):
+            if step.kind in ("conv", "pool"):
+                c_in, c_out = self.channels[step.act_in], self.channels[step.act_out]
+                width_in = entry["width"] + (0 if step.kind == "pool" or entry["add"] else 2 * step.span)
+                width_out = entry["width"] + step.span if step.kind == "conv" else entry["width"] // max(1, step.stride)
+                total += width_in * c_in + 2 * width_out * c_out  # the output and its activation
+        return total + boundary_width * self.channels[-1]
 
     def predict(self, acts: list[torch.Tensor], group: _Group, q: slice, letters: torch.Tensor) -> torch.Tensor:
         """Model outputs ``(B * Q * K, T)`` for the mutants of ``group.positions[q]``.
@@ -621,7 +641,7 @@ def ism(
     model: nn.Module,
     X: torch.Tensor,
     target: int | torch.Tensor = 0,
-    batch_size: int = 1024,
+    batch_size: int | None = None,
     device=None,
     fast: bool = True,
     func: Callable | None = None,
@@ -634,7 +654,9 @@ def ism(
     model : maps ``(B, 4, L)`` to ``(B, T)``.
     X : ``(N, 4, L)`` one-hot (non-one-hot columns get all 4 letters substituted).
     target : output index, or a LongTensor ``(N,)`` with one index per sequence.
-    batch_size : mutants per model call.
+    batch_size : mutants per model call. Default: 256 for the naive path (fastest here),
+        and for the fast path as many as keep about ``2**23`` numbers of windows per call
+        (about 1,000 for cnn_dist, 2,500 for cnn_local: short windows take more).
     fast : window the model's leading convolutional layers (same numbers, several times
         faster on CNNs); falls back to the naive path, with a warning, when unsupported.
     func : applied to the model's output before the target is selected.
@@ -645,7 +667,8 @@ def ism(
     """
     X = check_X(X)
     target = check_target(target, X.shape[0])
-    batch_size = check_positive_int(batch_size, "batch_size")
+    if batch_size is not None:
+        batch_size = check_positive_int(batch_size, "batch_size")
     dtype = model_dtype(model)
     out = torch.zeros(X.shape, dtype=dtype)
     with model_state(model, device) as dev, torch.inference_mode():
@@ -659,6 +682,7 @@ def ism(
             out[seq, letter, pos] = y - y_wt[seq]
 
         if engine is None:
+            batch_size = batch_size or _NAIVE_BATCH_SIZE
             y_wt[:] = _wild_type_predictions(model, X_dev, target, func, batch_size).cpu()
             seq, pos, letter = substitutions(X)
             chunks = list(row_chunks(len(seq), batch_size))
@@ -666,6 +690,7 @@ def ism(
                 s, p, a = seq[rows], pos[rows], letter[rows]
                 record(model(_mutants(X_dev, s.to(dev), p.to(dev), a.to(dev))), s, p, a)
         else:
+            batch_size = batch_size or max(1, _CHUNK_VALUES // engine.values_per_mutant)
             _fast_substitutions(engine, model, X_dev, batch_size, verbose, record, y_wt, target, func)
     return out
 

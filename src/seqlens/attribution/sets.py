@@ -107,7 +107,7 @@ def attribute_split(
     params : per-method keyword overrides on top of :func:`default_params` (``seed`` is
         given to every stochastic method).
     batch_size : rows per model call for every method; None keeps each method's own default
-        (gradient methods 128 sequences, ISM 1,024 mutants, whose fast path runs short windows).
+        (gradient methods 128 sequences; ISM as many mutants as its windows allow, about 1,000).
     on_method : optional callback ``on_method(MethodMaps)`` after each method (progress).
     split_name : name of the split (``train``/``valid``/``test``), stored as provenance.
     provenance : also stored on the result (``task_name``, ``model_dir``, ``data_path``).
