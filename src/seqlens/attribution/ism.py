@@ -168,7 +168,6 @@ class _Layer:
     dilation: int = 1
     stride: int = 1
     pad_left: int = 0
-    pad_right: int = 0
 
 
 def _as_layer(module: nn.Module) -> _Layer | None:
@@ -179,11 +178,11 @@ def _as_layer(module: nn.Module) -> _Layer | None:
             return None
         if module.padding == "same":
             left = d * (k - 1) // 2
-            return _Layer("conv", module, k, d, 1, left, d * (k - 1) - left)
+            return _Layer("conv", module, k, d, 1, left)
         if module.padding == "valid":
-            return _Layer("conv", module, k, d, 1, 0, 0)
+            return _Layer("conv", module, k, d, 1, 0)
         (p,) = module.padding
-        return _Layer("conv", module, k, d, 1, p, p)
+        return _Layer("conv", module, k, d, 1, p)
     if isinstance(module, (nn.MaxPool1d, nn.AvgPool1d)):
         k = module.kernel_size if isinstance(module.kernel_size, int) else module.kernel_size[0]
         s = module.stride if isinstance(module.stride, int) else module.stride[0]
@@ -194,7 +193,7 @@ def _as_layer(module: nn.Module) -> _Layer | None:
             return None
         return _Layer("pool", module, k, d, s)
     if isinstance(module, nn.ConstantPad1d) and module.value == 0 and min(module.padding) >= 0:
-        return _Layer("pad", module, pad_left=module.padding[0], pad_right=module.padding[1])
+        return _Layer("pad", module, pad_left=module.padding[0])
     if isinstance(module, nn.BatchNorm1d) and module.running_var is None:
         return None  # normalises with the statistics of the batch: not a per-sequence layer
     if isinstance(module, _POINTWISE) or has_rescale_rule(module):
@@ -347,9 +346,9 @@ class _FastISM:
         self.channels = [a.shape[1] for a in acts]
         self.values_per_sequence = sum(a[0].numel() for a in acts)
         self.boundary_values = acts[-1][0].numel()
-        self.windowed = {len(acts) - 1}  # activations windows are read from (filled by _plan)
-        self.values_per_mutant = self.boundary_values  # numbers one mutant's windows hold (filled by _plan)
         self.groups, self.margins = self._plan()
+        self.windowed = self._windowed()
+        self.values_per_mutant = max(self._window_values(g.steps, g.boundary["width"]) for g in self.groups)
         self.workspaces: dict[int, torch.Tensor] = {}  # per step, reused by every chunk
 
     @staticmethod
@@ -447,13 +446,10 @@ class _FastISM:
                     if entry["add"]:
                         covers(step.act_in, min(starts), max(starts) - min(starts) + g0["width"])
                         covers(step.act_out, min(outs), max(outs) - min(outs) + g0["width"] + step.span)
-                        self.windowed |= {step.act_in, step.act_out}
                     else:
                         covers(step.act_in, min(starts) - step.span, max(starts) - min(starts) + g0["width"] + 2 * step.span)
-                        self.windowed.add(step.act_in)
                 elif step.kind == "pool":
                     covers(step.act_in, min(starts), max(starts) - min(starts) + g0["width"])
-                    self.windowed.add(step.act_in)
                 if step.kind in ("conv", "pad"):  # window columns outside the sequence, per position
                     length_in, width = self.lengths[step.act_in], g0["width"]
                     entry["outside"] = [
@@ -463,11 +459,20 @@ class _FastISM:
                         if hi > lo
                     ]
                 steps.append(entry)
-            self.values_per_mutant = max(self.values_per_mutant, self._window_values(steps, members[0][1]["width"]))
             boundary = dict(members[0][1])
             boundary["starts"] = [m[1]["start"] for m in members]
             groups.append(_Group(torch.tensor(positions), steps, boundary))
         return groups, [tuple(r) for r in reach]
+
+    def _windowed(self) -> set[int]:
+        """Indices of the activations some window reads (the others need no margins)."""
+        read = {len(self.lengths) - 1}
+        for i, step in enumerate(self.steps):
+            if step.kind in ("conv", "pool"):
+                read.add(step.act_in)
+            if step.kind == "conv" and any(group.steps[i]["add"] for group in self.groups):
+                read.add(step.act_out)
+        return read
 
     def _window_values(self, entries: list[dict], boundary_width: int) -> int:
         """About how many numbers the windows of one mutant of a group hold, summed over the
@@ -549,8 +554,8 @@ class _FastISM:
 
 def _concatenate_into(workspaces: dict, key, parts: list[torch.Tensor], shape: tuple, like: torch.Tensor) -> torch.Tensor:
     """``torch.cat(parts, dim=3)`` written into a buffer kept in ``workspaces[key]`` for
-    the next call: the windows are rebuilt for every chunk of mutants, and a fresh
-    multi-megabyte tensor each time costs page faults that took as long as the copy."""
+    the next call: the windows are rebuilt for every chunk of mutants, and reusing the
+    buffer saves a multi-megabyte allocation (and its page faults) per step and call."""
     numel = 1
     for n in shape:
         numel *= n
