@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from seqlens import alphabet as A
+from seqlens.validation import check_one_hot
 from seqlens.errors import SequenceError
 
 
@@ -103,26 +104,6 @@ def test_reverse_complement_string_and_array_agree():
 # --- validation ---------------------------------------------------------------------------
 
 
-def test_validate_one_hot_accepts_and_rejects():
-    X = A.one_hot_encode(["ACGNA", "TTTTT"])
-    assert A.validate_one_hot(X) is X
-    with pytest.raises(SequenceError, match=r"shape \(N, 4, L\)"):
-        A.validate_one_hot(X[0])
-    with pytest.raises(SequenceError, match="channel-last"):
-        A.validate_one_hot(X.transpose(0, 2, 1))
-    with pytest.raises(SequenceError, match="N columns|not one-hot"):
-        A.validate_one_hot(X, allow_n=False)
-    bad = X.copy()
-    bad[1, :, 2] = [0.5, 0.5, 0, 0]
-    with pytest.raises(SequenceError, match="sequence 1, position 2"):
-        A.validate_one_hot(bad)
-    bad[1, :, 2] = np.nan
-    with pytest.raises(SequenceError, match="NaN"):
-        A.validate_one_hot(bad)
-    with pytest.raises(SequenceError, match="length 5, expected 6"):
-        A.validate_one_hot(X, length=6)
-
-
 # --- random sequences -----------------------------------------------------------------------
 
 
@@ -132,7 +113,7 @@ def test_random_sequences_distribution_and_seed():
     np.testing.assert_allclose(freqs, [0.2, 0.3, 0.3, 0.2], atol=0.005)
     np.testing.assert_array_equal(X, A.random_sequences(2000, 100, gc=0.6, seed=1))
     assert not np.array_equal(X, A.random_sequences(2000, 100, gc=0.6, seed=2))
-    A.validate_one_hot(X, allow_n=False)
+    check_one_hot(X, allow_n=False)
 
 
 def test_random_sequences_bad_probs():

@@ -22,7 +22,6 @@ from seqlens.attribution import (
     integrated_gradients,
     ism,
     make_references,
-    position_scores,
     reduce_l2_norm,
     reduce_sum,
     saliency,
@@ -37,6 +36,7 @@ from seqlens.attribution.references import (
     zero_references,
 )
 from seqlens.errors import SeqlensError, SequenceError
+from seqlens.evaluation import position_scores
 from seqlens.models.activations import Exponential, ShiftScaleTanh
 
 L = 40
@@ -142,11 +142,11 @@ def test_reductions_name_what_they_compute():
     assert reduce_l2_norm(attr)[0].tolist() == pytest.approx([5.0, 2.0])  # L2, not L1 (7, 4)
     assert reduce_sum(attr)[0].tolist() == [-1.0, 4.0]
     assert times_input(attr, X)[0, :, 0].tolist() == [0.0, -4.0, 0.0, 0.0]
+    # the position score combines them (one public function, in seqlens.evaluation)
     assert position_scores(attr, X)[0].tolist() == [-4.0, 0.0]
-    assert position_scores(attr)[0].tolist() == [-1.0, 4.0]
     assert position_scores(attr, X, reduction="l2")[0].tolist() == pytest.approx([5.0, 0.0])
-    with pytest.raises(SequenceError, match="reduction"):
-        position_scores(attr, reduction="l1")
+    with pytest.raises(SeqlensError, match="reduction"):
+        position_scores(attr, X, reduction="l1")
     with pytest.raises(SequenceError, match="shape"):
         times_input(attr, X[:, :, :1])
 
@@ -180,7 +180,7 @@ def test_references_bad_input(X):
         make_references(X, "gc_shuffle")
     with pytest.raises(SequenceError, match=r"\(N, R, 4, L\)"):
         make_references(X, torch.zeros(3, 4, L))
-    with pytest.raises(SequenceError, match="positive int"):
+    with pytest.raises(SeqlensError, match="number of references must be a positive integer, got 0"):
         make_references(X, "shuffle", n=0)
 
 
@@ -396,7 +396,7 @@ class Geometry(nn.Module):
 
 @pytest.mark.parametrize("adds_per_product", [0, 10**9])  # every conv adds its change / recomputes
 def test_ism_fast_handles_layer_geometry_and_residual_tail(X, monkeypatch, adds_per_product):
-    monkeypatch.setattr(sys.modules["seqlens.attribution.ism"], "_ADDS_PER_PRODUCT", adds_per_product)
+    monkeypatch.setattr(sys.modules["seqlens.attribution._ism_engine"], "_ADDS_PER_PRODUCT", adds_per_product)
     model = _randomise_batch_norm(Geometry(), torch.Generator().manual_seed(2)).double()
     X = X.double()
     with warnings.catch_warnings():
@@ -429,7 +429,7 @@ class PaddedChain(nn.Module):
 
 @pytest.mark.parametrize("adds_per_product", [0, 10**9])
 def test_ism_fast_handles_pads_unfolded_norms_and_per_channel_activations(X, monkeypatch, adds_per_product):
-    monkeypatch.setattr(sys.modules["seqlens.attribution.ism"], "_ADDS_PER_PRODUCT", adds_per_product)
+    monkeypatch.setattr(sys.modules["seqlens.attribution._ism_engine"], "_ADDS_PER_PRODUCT", adds_per_product)
     model = _randomise_batch_norm(PaddedChain(), torch.Generator().manual_seed(3)).double()
     with torch.no_grad():
         model.prelu.weight.copy_(torch.linspace(-0.5, 0.5, 6))
@@ -525,10 +525,15 @@ def test_bad_input_raises_one_line_errors(model, X):
     bad = [
         (X[0], SequenceError, r"shape \(N, 4, L\)"),
         (X[:, :3], SequenceError, r"shape \(N, 4, L\)"),
-        (X.numpy(), SequenceError, "torch.Tensor"),
         (X[:0], SequenceError, "at least one"),
+        ("ACGT", SequenceError, "numeric tensor or array"),
     ]
     for method in (saliency, smoothgrad, integrated_gradients, expected_gradients, deepshap, ism):
+        # numpy input (float or uint8 one-hot, as read from HDF5) is accepted like the tensor
+        kwargs = {"seed": 0} if method in (smoothgrad, integrated_gradients, expected_gradients, deepshap) else {}
+        want = method(model, X, **kwargs)
+        assert torch.equal(method(model, X.numpy(), **kwargs), want)
+        assert torch.equal(method(model, X.numpy().astype(np.uint8), **kwargs), want)
         for value, error, message in bad:
             with pytest.raises(error, match=message):
                 method(model, value)

@@ -162,7 +162,7 @@ def test_failed_save_keeps_the_previous_file(tmp_path, monkeypatch):
     def broken(group, table):
         raise OSError("disk full")
 
-    monkeypatch.setattr(seqlens.data, "_write_table", broken)  # midway through the sequences
+    monkeypatch.setattr(seqlens.data.hdf5, "_write_table", broken)  # midway through the sequences
     with pytest.raises(OSError, match="disk full"):
         save_attributions(_set(split, map_seed=2), path)
     assert path.read_bytes() == before

@@ -249,3 +249,74 @@ def test_true_pwms_localise_reference_motifs(shared_data):
     # A scan that ignores the sequence cannot localise: random scores give about 0.5.
     noise = localization_auroc(np.random.default_rng(0).normal(size=(200, 200)), M, pad=10)
     assert abs(noise.pooled_auroc - 0.5) < 0.08
+
+
+# --- the whole filter analysis (what `seqlens filters` and the demo call) -------------------
+
+
+def _yy1_split(n=80, length=50, seed=0):
+    """YY1's consensus planted in every other sequence (labelled 1), with ground truth and sites."""
+    import pandas as pd
+
+    from seqlens.data import Split
+    from seqlens.motifs import get_motif
+
+    yy1 = get_motif("YY1")
+    rng = np.random.default_rng(seed)
+    X = random_sequences(n, length, seed=rng)
+    gt = np.full((n, 4, length), 0.25, dtype=np.float32)
+    rows = []
+    for i, start in zip(range(0, n, 2), rng.integers(0, length - yy1.width + 1, size=n // 2)):
+        X[i, :, start : start + yy1.width] = one_hot_encode(yy1.consensus)
+        gt[i, :, start : start + yy1.width] = yy1.ppm
+        rows.append((i, "YY1", yy1.id, "+", int(start), int(start) + yy1.width))
+    sites = pd.DataFrame(rows, columns=["sequence", "motif", "motif_id", "strand", "start", "end"])
+    return yy1, Split(X=X, y=(np.arange(n) % 2 == 0).astype(np.float32)[:, None], ground_truth=gt, motif_sites=sites)
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+def test_filter_report_matches_its_parts_and_falls_back_without_tfs():
+    from seqlens.data import SeqDataset, Split
+    from seqlens.evaluation import FilterReport, filter_report, summarize
+    from seqlens.tomtom import match_statistics, tomtom_table
+
+    yy1, split = _yy1_split()
+    model = MatchCounter([yy1.consensus, "T" * 12], "same", offset=6.0)  # YY1 is 12 wide
+    dataset = SeqDataset(train=split, valid=split, test=split, metadata={"core_motifs": [{"name": "YY1", "id": yy1.id}]})
+    report = filter_report(model, split, dataset=dataset)
+    assert isinstance(report, FilterReport)
+    assert (report.ground_truth_tfs, report.ground_truth_source) == (["YY1"], "dataset metadata (core_motifs)")
+    assert (report.criterion, report.evalue, report.qvalue, report.n_database_motifs) == ("best", 0.1, None, 519)
+    # Its parts, called one by one, give the same tables.
+    alignment = filter_alignment(model, split.X)
+    for got, want in zip(report.motifs, alignment.motifs):
+        np.testing.assert_array_equal(got.ppm, want.ppm)
+    table = tomtom_table(alignment.motifs)
+    stats = match_statistics(table, ["YY1"], evalue=0.1)
+    assert report.statistics == stats.summary
+    assert report.statistics["match_fraction"] == 0.5 and report.statistics["no_match_fraction"] == 0.5
+    assert report.per_filter["name"].tolist() == ["filter0", "filter1"]
+    assert report.per_filter["category"].tolist() == ["ground_truth", "none"]
+    assert report.per_filter["best_target_id"][0] == yy1.id and report.per_filter["n_sites"][0] == alignment.table["n_sites"][0]
+    assert report.hit_labels()[0].startswith(f"YY1 ({yy1.id}), p=") and report.hit_labels()[0].endswith(" *")
+    assert report.hit_labels()[1] == "no match"
+    assert report.coverage[["tf", "n_filters", "found"]].values.tolist() == [["YY1", 1, True]]
+    # The planted sites are exactly where filter 0 and the true PWM peak: localisation AUROC 1.
+    local = localization_auroc(filter_scan(model, split.X), split.ground_truth)
+    assert report.localization["filters"]["pooled_auroc"] == local.pooled_auroc == 1.0
+    assert report.localization["filters"]["n_sequences"] == summarize(local.per_sequence, ["auroc"]).loc["auroc", "n"] == 40
+    assert report.localization["true_pwms"]["pooled_auroc"] == 1.0
+    # "any" is a named option; here both rules agree (YY1 is filter 0's best hit).
+    assert filter_report(model, split, dataset=dataset, criterion="any", localization=False).statistics == {
+        **stats.summary, "criterion": "any"}
+    with pytest.raises(SeqlensError, match="criterion must be one of 'best', 'any'"):
+        filter_report(model, split, dataset=dataset, criterion="all")
+
+    # Without ground-truth TF names (no metadata, sites or TF-like task names) and without
+    # ground truth: best hits only, no statistics, no localisation.
+    bare = Split(X=split.X, y=split.y)
+    fallback = filter_report(model, bare, dataset=SeqDataset(train=bare, valid=bare, test=bare))
+    assert (fallback.ground_truth_tfs, fallback.ground_truth_source) == ([], "none")
+    assert fallback.statistics is None and fallback.coverage is None and fallback.localization is None
+    assert fallback.per_filter["category"].tolist() == ["other", "none"]
+    assert fallback.per_filter["best_target_name"][0] == "YY1" and "ground_truth_tf" not in fallback.per_filter

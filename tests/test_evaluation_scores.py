@@ -249,3 +249,48 @@ def test_reference_dataset_matches_sklearn_per_sequence(shared_data):
     info = position_information(M)
     assert (table.n_negative.to_numpy() == (info <= 1e-6).sum(axis=1)).all()
     assert 0.6 < table.auroc.mean() < 0.9
+
+
+# ---------------------------------------------------------------------------------------
+# a non-uniform background (issue 9): information relative to the background
+
+
+def test_gc_rich_background_scores_like_a_uniform_one():
+    from seqlens import synthetic
+    from seqlens.data import background_positions, position_information
+    from seqlens.errors import DataFormatError
+
+    uniform = synthetic.regulatory_code_dataset(n=400, seed=5).test
+    gc_rich = synthetic.regulatory_code_dataset(n=400, seed=5, gc=0.6).test
+    np.testing.assert_allclose(gc_rich.background, [0.2, 0.3, 0.3, 0.2])
+    # assuming a uniform background would call every GC-rich position a motif: refused
+    with pytest.raises(DataFormatError, match="no ground-truth column equals the background uniform"):
+        position_information(gc_rich.ground_truth)
+    info = position_information(gc_rich.ground_truth, gc_rich.background)
+    # same layout of motifs as the uniform dataset (same seed): the same background positions
+    np.testing.assert_array_equal(
+        background_positions(gc_rich.ground_truth, gc_rich.background), background_positions(uniform.ground_truth)
+    )
+    assert info[background_positions(gc_rich.ground_truth, gc_rich.background)].max() < 1e-6
+    # KL from the background: a single letter carries -log2(b) bits (2.32 for A at 0.2)
+    one_letter = np.zeros((1, 4, 2))
+    one_letter[0, 0, 0] = 1
+    one_letter[0, :, 1] = [0.2, 0.3, 0.3, 0.2]
+    np.testing.assert_allclose(position_information(one_letter, [0.2, 0.3, 0.3, 0.2])[0], [np.log2(5), 0], atol=1e-8)
+
+    # an oracle map (the ground truth's own signal) scores finite and alike on both backgrounds
+    def oracle_scores(split):
+        from seqlens.evaluation.interpretability import motif_signal
+
+        signal = motif_signal(split.ground_truth, split.background)
+        return interpretability_scores(signal, split.X, split.ground_truth, background=split.background)
+
+    on_uniform, on_gc = oracle_scores(uniform), oracle_scores(gc_rich)
+    assert on_gc["auroc"].notna().all() and (on_gc["n_negative"] > 0).all()
+    # the same motif columns are positives, but for the few low-information PPM columns
+    # whose information crosses the 0.01-bit threshold only against one of the backgrounds
+    assert (on_gc["n_positive"] - on_uniform["n_positive"]).abs().max() <= 2
+    assert abs(on_gc["auroc"].mean() - on_uniform["auroc"].mean()) < 0.05
+    cos = cosine_similarity(gc_rich.ground_truth - gc_rich.background[None, :, None], gc_rich.ground_truth,
+                            background=gc_rich.background)
+    np.testing.assert_allclose(cos["cosine"].dropna(), 1.0)

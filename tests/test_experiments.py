@@ -9,9 +9,12 @@ import pytest
 
 from seqlens.attribution import load_attributions
 from seqlens.cli import main
-from seqlens.evaluation import interpretability_scores
+from seqlens.data import load_h5
+from seqlens.evaluation import filter_report, interpretability_scores
 from seqlens.experiments import DemoSettings, run_demo
+from seqlens.models import load_model
 from seqlens.motifs import read_meme
+from seqlens.training import evaluate
 
 
 @pytest.fixture(scope="module")
@@ -26,16 +29,30 @@ def test_demo_writes_every_result(demo_run):
     for name in ["data.h5", "scores.csv", "summary.json", "report.md", "interpretability_auroc.png"]:
         assert (out / name).is_file(), name
     assert set(summary["models"]) == {"relu", "exponential"}
+    dataset = load_h5(out / "data.h5")
     for activation, model in summary["models"].items():
-        assert (out / "runs" / f"cnn_local_{activation}" / "weights.pt").is_file()
-        assert 1 <= model["epochs"] <= 2
-        assert 0 <= model["test_auroc"] <= 1
+        run = out / "runs" / f"cnn_local_{activation}"
+        assert (run / "weights.pt").is_file()
+        assert 1 <= model["epochs"] <= 2 and model["epochs"] == len(pd.read_csv(run / "history.csv"))
+        trained = load_model(run)
+        assert model["test_auroc"] == pytest.approx(evaluate(trained, dataset.test)["auroc"].iloc[0], rel=1e-12)
         motifs = read_meme(out / f"filters_{activation}.meme")
         assert len(motifs) == 24  # cnn_local has 24 first-layer filters
-        assert 0 <= model["filters"]["match_fraction"] <= 1
+        # The demo's filter step is the library analysis `seqlens filters` runs (default: best hit).
+        report = filter_report(trained, dataset.test, dataset=dataset, database=2016, evalue=0.1)
+        for got, want in zip(motifs, report.motifs):
+            np.testing.assert_allclose(got.ppm, want.ppm, atol=1e-5)
+        filters = model["filters"]
+        assert filters["criterion"] == "best" == report.criterion
+        assert filters["match_fraction"] == report.statistics["match_fraction"]
+        assert filters["other_fraction"] == report.statistics["other_fraction"]
+        assert filters["tfs_found"] == report.statistics["tfs_found"]
+        assert filters["localization_auroc"] == {k: v["pooled_auroc"] for k, v in report.localization.items()}
+        assert 0.5 < filters["localization_auroc"]["true_pwms"] <= 1  # the true PWMs localise the motifs
     assert json.loads((out / "summary.json").read_text())["models"].keys() == summary["models"].keys()
     report = (out / "report.md").read_text()
     assert "| relu |" in report and "| exponential |" in report
+    assert "Filter match fraction: criterion 'best', a filter counts when its best significant hit is a ground-truth TF." in report
 
 
 def test_demo_scores_match_the_attribution_files(demo_run):

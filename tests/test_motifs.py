@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 from scipy.stats import entropy
 
-from seqlens.alphabet import reverse_complement, validate_one_hot
+from seqlens.alphabet import reverse_complement
+from seqlens.validation import check_one_hot
 from seqlens.errors import MotifError
 from seqlens.motifs import (
     DEFAULT_NSITES,
     Motif,
     get_motif,
-    get_motifs,
     information_content,
     load_jaspar,
     read_jaspar_pfm,
@@ -167,7 +167,7 @@ def test_sample_frequencies_converge_to_ppm():
     m = motif_of([0.1, 0.2, 0.3, 0.4], ONLY_C, [0.5, 0, 0.5, 0], [0, 0, 0, 1])
     X = m.sample(n=40_000, seed=7)
     assert X.shape == (40_000, 4, 4) and X.dtype == np.float32
-    validate_one_hot(X, allow_n=False)
+    check_one_hot(X, allow_n=False)
     freq = X.mean(axis=0)
     np.testing.assert_allclose(freq, m.ppm, atol=0.01)
     assert freq[m.ppm == 0].max() == 0  # impossible letters are never drawn
@@ -259,8 +259,8 @@ def test_ambiguous_names_need_an_id():
 
 
 def test_get_motifs_and_resolve_motifs():
-    assert [m.id for m in get_motifs(["SP1", "MA0062", "cebpb"])] == ["MA0079.3", "MA0062.2", "MA0466.2"]
-    assert get_motifs("YY1") == [get_motif("YY1")]
+    assert [m.id for m in resolve_motifs(["SP1", "MA0062", "cebpb"])] == ["MA0079.3", "MA0062.2", "MA0466.2"]
+    assert resolve_motifs("YY1") == [get_motif("YY1")]
     custom = motif_of(ONLY_A, ONLY_C, name="custom")
     mixed = resolve_motifs(["SP1", custom, "MA0095.2"])
     assert [m.name for m in mixed] == ["SP1", "custom", "YY1"]

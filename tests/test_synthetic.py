@@ -428,10 +428,14 @@ def test_cli_writes_both_layouts_and_json(tmp_path, capsys):
     args = ["simulate", "multitask", "-o", str(papers), "--n", "100", "--layout", "papers", "--motifs", "sp1,MA0058.3"]
     assert main(args + ["--background-gc", "0.6", "--no-reverse-complement", "--motifs-per-seq", "1:0.5,2:0.5"]) == 0
     with h5py.File(papers, "r") as handle:
-        assert sorted(handle) == sorted(f"{k}_{s}" for k in ("X", "Y", "model") for s in ("train", "valid", "test"))
+        # the papers' keys, plus the non-uniform background beside the ground truth
+        keys = ("X", "Y", "model", "background")
+        assert sorted(handle) == sorted(f"{k}_{s}" for k in keys for s in ("train", "valid", "test"))
         assert handle["Y_train"].shape == (70, 2)
         model = handle["model_train"][()]
+        np.testing.assert_allclose(handle["background_test"][()], [0.2, 0.3, 0.3, 0.2])
     assert np.isclose(model, 0.3).any() and not np.isclose(model, 0.25).all(axis=1).any()
+    np.testing.assert_allclose(load_h5(papers).test.background, [0.2, 0.3, 0.3, 0.2])
     assert "wrote" in capsys.readouterr().err
 
 

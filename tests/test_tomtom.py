@@ -19,13 +19,12 @@ from seqlens.errors import SeqlensError
 from seqlens.evaluation import filter_ppms
 from seqlens.tomtom import (
     best_hits,
-    load_motifs,
     match_statistics,
     numba_cache_dir,
     significant_hits,
     tomtom_table,
 )
-from seqlens.motifs import Motif, get_motif, load_jaspar, write_meme
+from seqlens.motifs import Motif, get_motif, load_jaspar, load_motifs, write_meme
 
 
 def _motif(name, consensus, id=None):
@@ -135,7 +134,7 @@ def _labels(column):
 
 
 def test_match_statistics_hand_case():
-    stats = match_statistics(_hand_table(), ["sp1", "GABPA", "YY1"], evalue=0.1)
+    stats = match_statistics(_hand_table(), ["sp1", "GABPA", "YY1"], evalue=0.1, criterion="any")
     per = stats.per_filter
     assert per["category"].tolist() == ["ground_truth", "ground_truth", "other", "none"]
     assert _labels(per["ground_truth_tf"]) == ["sp1", "sp1", None, None]
@@ -156,11 +155,36 @@ def test_match_statistics_hand_case():
     # Aliases: Klf4 and KLF5 count for the label "KLF"; f0's best hit is SP1, f1's Klf4.
     alias = match_statistics(_hand_table(), {"KLF": ["Klf4", "KLF5"]}, evalue=0.1, criterion="best")
     assert _labels(alias.per_filter["ground_truth_tf"]) == [None, "KLF", None, None]
-    alias_any = match_statistics(_hand_table(), {"KLF": ["Klf4", "KLF5"]}, evalue=0.1)
+    alias_any = match_statistics(_hand_table(), {"KLF": ["Klf4", "KLF5"]}, evalue=0.1, criterion="any")
     assert _labels(alias_any.per_filter["ground_truth_tf"]) == ["KLF", "KLF", None, None]
     # q-value threshold (004) uses the q_value column: at 1e-4 only f1's Klf4 hit remains.
     strict = match_statistics(_hand_table(), ["SP1"], qvalue=1e-4)
     assert strict.per_filter["category"].tolist() == ["none", "other", "none", "none"]
+
+
+def test_match_fraction_counts_the_best_significant_hit_by_default():
+    # SPEC section 6: a filter matches when its *best* significant hit is a ground-truth TF.
+    # f1's best significant hit is Klf4 (p 1e-7, not ground truth); a worse significant hit
+    # (p 1e-4, E 0.05) is SP1. "any" counts f1 for SP1; the default ("best") does not.
+    table = _hand_table().sample(frac=1.0, random_state=0)  # row order must not matter
+    default = match_statistics(table, ["SP1"], evalue=0.1)
+    assert default.summary["criterion"] == "best"
+    assert default.per_filter["category"].tolist() == ["ground_truth", "other", "other", "none"]
+    assert _labels(default.per_filter["ground_truth_tf"]) == ["SP1", None, None, None]
+    assert default.summary["match_fraction"] == 0.25 and default.summary["other_fraction"] == 0.5
+    assert default.coverage[["tf", "n_filters"]].values.tolist() == [["SP1", 1]]
+    assert default.coverage["best_p_value"][0] == 1e-6  # f0's SP1 hit only
+    assert match_statistics(table, ["SP1"], evalue=0.1, criterion="best").summary == default.summary
+    anyhit = match_statistics(table, ["SP1"], evalue=0.1, criterion="any")
+    assert anyhit.summary["criterion"] == "any"
+    assert anyhit.per_filter["category"].tolist() == ["ground_truth", "ground_truth", "other", "none"]
+    assert _labels(anyhit.per_filter["ground_truth_tf"]) == ["SP1", "SP1", None, None]
+    assert anyhit.summary["match_fraction"] == 0.5 and anyhit.summary["other_fraction"] == 0.25
+    assert anyhit.coverage[["tf", "n_filters"]].values.tolist() == [["SP1", 2]]
+    # f1's SP1 hit is counted by "any" only because it is significant: at E <= 0.01 it is not.
+    assert match_statistics(table, ["SP1"], evalue=0.01, criterion="any").per_filter["category"].tolist() == [
+        "ground_truth", "other", "other", "none",
+    ]
 
 
 def test_match_statistics_bad_input():
@@ -181,8 +205,12 @@ def test_load_motifs_sources(tmp_path):
     assert len(load_motifs(2016)) == len(load_motifs("JASPAR2016")) == 519
     with pytest.raises(FileNotFoundError):
         load_motifs(tmp_path / "missing.meme")
-    with pytest.raises(SeqlensError, match="Motif"):
-        load_motifs(["ACGT"])
+    # a list goes through the one look-up (resolve_motifs): names and IDs resolve in JASPAR
+    assert [m.id for m in load_motifs([motifs[0], "SP1"])] == [None, "MA0079.3"]
+    with pytest.raises(SeqlensError, match="unknown motif name 'NOT_A_TF'"):
+        load_motifs(["NOT_A_TF"])
+    with pytest.raises(SeqlensError, match="expected a motif name, ID or Motif"):
+        load_motifs([3])
 
 
 # --- real Tomtom (numba compile on the first run of a machine) -------------------------------
@@ -207,7 +235,7 @@ def test_jaspar_motif_matches_itself_first():
 def test_filters_of_a_planted_motif_match_the_tf():
     # Sites sampled from SP1's PPM in random sequences; a filter set to SP1's log-odds PWM
     # finds them, and its aligned PPM matches SP1 in JASPAR 2024 (a different release than
-    # the motif came from: matched by name).
+    # the motif came from: matched by name) among its significant hits.
     sp1 = get_motif("SP1")  # JASPAR 2016
     rng = np.random.default_rng(0)
     X = random_sequences(300, 60, seed=rng)
@@ -221,5 +249,15 @@ def test_filters_of_a_planted_motif_match_the_tf():
     )
     motifs = filter_ppms(np.maximum(scores, 0)[:, None, :], X, kernel_size=sp1.width, left_padding=0)
     table = tomtom_table(motifs, 2024, n_jobs=1)
-    stats = match_statistics(table, ["SP1"], qvalue=0.1)
+    stats = match_statistics(table, ["SP1"], qvalue=0.1, criterion="any")
     assert stats.summary["match_fraction"] == 1.0 and stats.summary["tfs_found"] == ["SP1"]
+    assert stats.per_filter["ground_truth_tf"].tolist() == ["SP1"]
+    # In JASPAR 2024 the filter's best significant hit is PATZ1 (then SP2, then SP1's MA0079.5),
+    # so by the default criterion (best hit, SPEC 6) it matches other motifs only ...
+    best = match_statistics(table, ["SP1"], qvalue=0.1)
+    assert best.per_filter[["best_target_name", "category"]].values.tolist() == [["PATZ1", "other"]]
+    assert best.summary["match_fraction"] == 0.0 and best.summary["other_fraction"] == 1.0
+    # ... while in JASPAR 2016, where the motif came from, its best hit is SP1 itself.
+    in_2016 = match_statistics(tomtom_table(motifs, 2016, n_jobs=1), ["SP1"], qvalue=0.1)
+    assert in_2016.per_filter[["best_target_id", "category"]].values.tolist() == [[sp1.id, "ground_truth"]]
+    assert in_2016.summary["match_fraction"] == 1.0

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from .errors import SequenceError
+from .validation import check_one_hot as validate_one_hot  # noqa: F401  (moved; data still imports it here)
 
 if TYPE_CHECKING:
     import torch
@@ -196,35 +197,6 @@ _COMPLEMENT = str.maketrans("ACGTUNacgtun", "TGCAANtgcaan")
 
 def _to_numpy(X) -> np.ndarray:
     return X.detach().cpu().numpy() if _is_tensor(X) else np.asarray(X)
-
-
-def validate_one_hot(X, name: str = "X", allow_n: bool = True, length: int | None = None):
-    """Check that ``X`` is one-hot DNA of shape ``(N, 4, L)`` and return it unchanged.
-
-    Raises :class:`SequenceError` with a one-line message when the shape is wrong, values
-    are not finite, or a column is neither one-hot nor (with ``allow_n``) an ``N`` column
-    (all zeros or 0.25 in every channel). ``length`` additionally checks ``L``.
-    """
-    arr = _to_numpy(X)
-    if arr.ndim != 3 or arr.shape[1] != 4:
-        hint = " (looks channel-last: transpose to (N, 4, L))" if arr.ndim == 3 and arr.shape[2] == 4 else ""
-        raise SequenceError(f"{name} must have shape (N, 4, L), got {tuple(arr.shape)}{hint}")
-    if length is not None and arr.shape[2] != length:
-        raise SequenceError(f"{name} has length {arr.shape[2]}, expected {length}")
-    if not np.isfinite(arr).all():
-        raise SequenceError(f"{name} contains NaN or infinite values")
-    col_max = arr.max(axis=1)
-    col_sum = arr.sum(axis=1)
-    ok = (col_max == 1) & (col_sum == 1) & (arr.min(axis=1) == 0)
-    if allow_n:
-        ok |= (col_max == 0) & (col_sum == 0)
-        ok |= np.all(arr == 0.25, axis=1)
-    if not ok.all():
-        n, pos = np.argwhere(~ok)[0]
-        raise SequenceError(
-            f"{name} is not one-hot: sequence {n}, position {pos} has column {arr[n, :, pos].tolist()}"
-        )
-    return X
 
 
 def random_sequences(

@@ -12,7 +12,9 @@ Every sequence is built by the same generator (SPEC section 2):
 5. lay out ``gap_0, motif_1, gap_1, ..., motif_k, gap_k``: background columns hold the
    background nucleotide frequencies (0.25 each by default), motif columns the PPM columns;
 6. sample every position from its column of this sequence model;
-7. keep the model ``(4, L)`` as ground truth, and a table of the embedded motifs.
+7. keep the model ``(4, L)`` as ground truth with its background frequencies (so scoring
+   can tell motif from background columns whatever the background), and a table of the
+   embedded motifs.
 
 The generator is vectorised over sequences (grouped by ``k``; redraws are batched over the
 rows that still fail; letters come from one inverse-CDF pass over the whole model), so the
@@ -41,8 +43,9 @@ import pandas as pd
 from . import __version__
 from . import alphabet
 from .alphabet import as_rng, codes_to_one_hot
-from .data import MOTIF_SITE_COLUMNS, SPLITS, SeqDataset, Split
+from .data import MOTIF_SITE_COLUMNS, SeqDataset, Split, split_rows, split_sizes
 from .errors import MotifError, SeqlensError
+from .validation import check_int
 from .motifs import Motif, load_jaspar, resolve_motifs
 
 MotifSpec = str | Motif
@@ -72,12 +75,6 @@ _PROB_TOLERANCE = 1e-6
 # validation of the shared parameters
 
 
-def _check_count(n, what: str, minimum: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise SeqlensError(f"{what} must be an integer >= {minimum}, got {n!r}")
-    return int(n)
-
-
 def check_motifs_per_seq(motifs_per_seq: Mapping) -> dict[int, float]:
     """Validate a motif-count distribution ``{k: probability}`` and return it with int keys.
 
@@ -89,8 +86,10 @@ def check_motifs_per_seq(motifs_per_seq: Mapping) -> dict[int, float]:
     checked: dict[int, float] = {}
     for key, prob in motifs_per_seq.items():
         k = int(key) if isinstance(key, str) and key.strip().isdigit() else key
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-            raise SeqlensError(f"motifs_per_seq keys must be motif counts >= 0, got {key!r}")
+        try:
+            k = check_int(k, "motifs_per_seq key", minimum=0)
+        except SeqlensError:
+            raise SeqlensError(f"motifs_per_seq keys must be motif counts >= 0, got {key!r}") from None
         try:
             p = float(prob)
         except (TypeError, ValueError):
@@ -106,8 +105,8 @@ def check_motifs_per_seq(motifs_per_seq: Mapping) -> dict[int, float]:
     return {k: p / total for k, p in sorted(checked.items()) if p > 0}
 
 
-def _check_split(split: Sequence[float], n: int) -> tuple[int, int, int]:
-    """Sizes (train, valid, test): valid and test get ``round(n * fraction)``, train the rest."""
+def _check_split(split: Sequence[float], n: int) -> tuple[float, float]:
+    """``(valid_fraction, test_fraction)`` of a ``(train, valid, test)`` split that fits ``n``."""
     try:
         fractions = [float(f) for f in split]
     except (TypeError, ValueError):
@@ -116,12 +115,8 @@ def _check_split(split: Sequence[float], n: int) -> tuple[int, int, int]:
         raise SeqlensError(f"split must be three non-negative fractions (train, valid, test), got {split!r}")
     if abs(sum(fractions) - 1.0) > _PROB_TOLERANCE or fractions[0] == 0:
         raise SeqlensError(f"split fractions must sum to 1 with a non-empty train split, got {split!r}")
-    n_valid, n_test = round(n * fractions[1]), round(n * fractions[2])
-    sizes = (n - n_valid - n_test, n_valid, n_test)
-    empty = [name for name, size, f in zip(SPLITS, sizes, fractions) if f > 0 and size <= 0]
-    if empty:
-        raise SeqlensError(f"n={n} is too small for split {tuple(fractions)}: split {empty[0]!r} would be empty")
-    return sizes
+    split_sizes(n, fractions[1], fractions[2])
+    return fractions[1], fractions[2]
 
 
 def _seed_record(seed: Seed):
@@ -147,12 +142,14 @@ class SimulatedSequences:
         ``strand`` (``'+'`` forward PPM, ``'-'`` reverse complement), ``start``, ``end``
         (exclusive), and ``motif_index`` (position of the motif in the ``motifs`` list).
     motifs : the resolved motifs, in the order ``motif_index`` refers to.
+    background : float64 ``(4,)`` nucleotide frequencies of the background columns.
     """
 
     X: np.ndarray
     ground_truth: np.ndarray
     motif_sites: pd.DataFrame
     motifs: tuple[Motif, ...]
+    background: np.ndarray
 
     def __len__(self) -> int:
         return self.X.shape[0]
@@ -305,8 +302,8 @@ def simulate_sequences(
     the sequence, or a ``k`` that can never fit; :class:`SeqlensError` for bad counts and
     probabilities.
     """
-    n = _check_count(n, "n", 0)
-    length = _check_count(length, "length", 1)
+    n = check_int(n, "n", minimum=0)
+    length = check_int(length, "length", minimum=1)
     distribution = check_motifs_per_seq(motifs_per_seq)
     background = alphabet.background_probs(background_probs, gc)
     motifs = tuple(resolve_motifs(motifs, release))
@@ -357,7 +354,7 @@ def simulate_sequences(
             "motif_index": motif_index,
         }
     )
-    return SimulatedSequences(X=X, ground_truth=model, motif_sites=sites, motifs=motifs)
+    return SimulatedSequences(X=X, ground_truth=model, motif_sites=sites, motifs=motifs, background=background)
 
 
 # ----------------------------------------------------------------------------------------
@@ -432,28 +429,18 @@ def _assemble(
     X: np.ndarray,
     y: np.ndarray,
     ground_truth: np.ndarray,
+    background: np.ndarray,
     sites: pd.DataFrame,
     split: Sequence[float],
     rng: np.random.Generator,
     task_names: list[str],
     metadata: dict,
 ) -> SeqDataset:
-    """Shuffle all sequences (with their sites) and split them into train/valid/test."""
-    sizes = _check_split(split, len(X))
-    order = rng.permutation(len(X))
-    # Where every original sequence lands: its split and its row there; sites follow.
-    split_starts = np.cumsum((0,) + sizes[:-1])
-    position = np.empty(len(X), dtype=np.int64)
-    position[order] = np.arange(len(X))
-    split_of = np.searchsorted(split_starts, position, side="right") - 1
-    site_seq = sites["sequence"].to_numpy()
-    sites = sites[list(MOTIF_SITE_COLUMNS)].assign(sequence=position[site_seq] - split_starts[split_of[site_seq]])
-    parts = {}
-    for i, name in enumerate(SPLITS):
-        rows = order[split_starts[i] : split_starts[i] + sizes[i]]
-        in_split = sites[split_of[site_seq] == i].sort_values(["sequence", "start"], kind="stable")
-        parts[name] = Split(X=X[rows], y=y[rows], ground_truth=ground_truth[rows], motif_sites=in_split)
-    return SeqDataset(**parts, task_names=task_names, metadata=metadata)
+    """Shuffle all sequences (with their sites) and split them into train/valid/test (``split_rows``)."""
+    valid_fraction, test_fraction = _check_split(split, len(X))
+    whole = Split(X=X, y=y, ground_truth=ground_truth, motif_sites=sites[list(MOTIF_SITE_COLUMNS)], background=background)
+    rows = split_rows(len(X), valid_fraction, test_fraction, rng)
+    return SeqDataset(**{name: whole.subset(part) for name, part in rows.items()}, task_names=task_names, metadata=metadata)
 
 
 def regulatory_code_dataset(
@@ -491,8 +478,8 @@ def regulatory_code_dataset(
     Returns a :class:`SeqDataset` with task ``"label"``, ground truth and motif sites;
     ``metadata`` records every parameter, the seed, the release and the motifs used.
     """
-    n = _check_count(n, "n", 2)
-    n_background_motifs = _check_count(n_background_motifs, "n_background_motifs", 0)
+    n = check_int(n, "n", minimum=2)
+    n_background_motifs = check_int(n_background_motifs, "n_background_motifs", minimum=0)
     _check_split(split, n)
     core = resolve_motifs(core, release)
     if not core:
@@ -554,6 +541,7 @@ def regulatory_code_dataset(
         X=np.concatenate([positives.X, negatives.X]),
         y=np.repeat(np.array([1.0, 0.0], dtype=np.float32), [n_positive, n - n_positive])[:, None],
         ground_truth=np.concatenate([positives.ground_truth, negatives.ground_truth]),
+        background=positives.background,
         sites=pd.concat([positives.motif_sites, neg_sites], ignore_index=True),
         split=split,
         rng=rng,
@@ -580,7 +568,7 @@ def multitask_dataset(
     prevalence is about 0.145 with the default distribution. Task names are the motif
     names (``"name (id)"`` where two motifs share a name). Shuffled and split by ``split``.
     """
-    n = _check_count(n, "n", 1)
+    n = check_int(n, "n", minimum=1)
     _check_split(split, n)
     tfs = resolve_motifs(tfs, release)
     _check_distinct(tfs, "tfs")
@@ -616,6 +604,7 @@ def multitask_dataset(
         X=simulated.X,
         y=simulated.motif_presence(),
         ground_truth=simulated.ground_truth,
+        background=simulated.background,
         sites=simulated.motif_sites,
         split=split,
         rng=rng,

@@ -9,6 +9,10 @@ Tomtom: log-p correlation 0.9999). On top of them:
 
 Papers: 002 called a filter matched at E-value <= 0.1, 004 at q-value <= 0.1.
 
+Match fraction (:func:`match_statistics`): by default a filter counts for a ground-truth TF
+when its **best** significant hit is that TF (SPEC section 6); ``criterion="any"`` counts it
+when any significant hit is (the originals' code). Tables record which one they use.
+
 Compiled-code cache
 -------------------
 memelite's kernels are numba functions with ``cache=True``; compiling them costs about a
@@ -38,7 +42,7 @@ import pandas as pd
 from scipy.stats import false_discovery_control
 
 from .errors import MotifError, SeqlensError
-from .motifs import Motif, load_jaspar, read_meme
+from .motifs import Motif, load_motifs
 
 
 def numba_cache_dir() -> Path | None:
@@ -71,31 +75,6 @@ def _memelite_tomtom():
     from memelite.tomtom import tomtom
 
     return tomtom
-
-
-def load_motifs(source) -> list[Motif]:
-    """Motifs from a list of :class:`Motif`, a MEME file path, or a JASPAR release.
-
-    A JASPAR release is an int or string such as ``2016``, ``"2024"`` or ``"JASPAR2016"``:
-    its CORE vertebrates non-redundant set from ``pyjaspar``
-    (:func:`seqlens.motifs.load_jaspar`). Any other string or path is read as a MEME file.
-    """
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and not _is_release(source)):
-        return read_meme(source)  # raises FileNotFoundError for a missing file
-    if isinstance(source, (int, str)) and not isinstance(source, bool):
-        return load_jaspar(source)
-    motifs = list(source)
-    if not motifs:
-        raise MotifError("no motifs given")
-    bad = next((m for m in motifs if not isinstance(m, Motif)), None)
-    if bad is not None:
-        raise MotifError(f"expected Motif objects, got {type(bad).__name__}")
-    return motifs
-
-
-def _is_release(text: str) -> bool:
-    """``"2016"`` or ``"JASPAR2016"`` (any case) names a release, unless such a file exists."""
-    return text.strip().upper().removeprefix("JASPAR").isdigit() and not Path(text).is_file()
 
 
 def _excluded(motif: Motif, exclude: set[str]) -> bool:
@@ -212,13 +191,30 @@ class MatchStatistics:
         ``found`` and ``best_p_value`` (best p-value of a filter counted for it).
     summary : ``n_filters``, ``match_fraction`` (paper 004's TPR: filters counted for a
         ground-truth TF / filters), ``other_fraction`` (FPR-like: filters with significant
-        hits only to other motifs / filters), ``no_match_fraction``, ``tf_coverage``
-        (ground-truth TFs found / TFs) and ``tfs_found``.
+        hits but not counted for a ground-truth TF / filters), ``no_match_fraction``,
+        ``tf_coverage`` (ground-truth TFs found / TFs), ``tfs_found``, ``criterion`` (the
+        counting rule, a key of :data:`MATCH_CRITERIA`), ``evalue`` and ``qvalue``.
     """
 
     per_filter: pd.DataFrame
     coverage: pd.DataFrame
     summary: dict
+
+
+#: How :func:`match_statistics` decides that a filter matches a ground-truth TF.
+MATCH_CRITERIA = {
+    "best": "best significant hit is a ground-truth TF",
+    "any": "any significant hit is a ground-truth TF",
+}
+#: The default criterion (SPEC section 6).
+DEFAULT_CRITERION = "best"
+
+
+def check_criterion(criterion: str) -> str:
+    """``criterion`` if it is one of :data:`MATCH_CRITERIA` (``"best"``, ``"any"``), else :class:`SeqlensError`."""
+    if criterion not in MATCH_CRITERIA:
+        raise SeqlensError(f"criterion must be one of {', '.join(repr(c) for c in MATCH_CRITERIA)}, got {criterion!r}")
+    return criterion
 
 
 def _name_index(ground_truth) -> dict[str, str]:
@@ -240,7 +236,7 @@ def match_statistics(
     ground_truth: Sequence[str] | Mapping[str, Sequence[str]],
     evalue: float | None = None,
     qvalue: float | None = None,
-    criterion: Literal["any", "best"] = "any",
+    criterion: Literal["best", "any"] = DEFAULT_CRITERION,
 ) -> MatchStatistics:
     """How many filters match a ground-truth motif, match only other motifs, or nothing.
 
@@ -251,20 +247,20 @@ def match_statistics(
         case-insensitively, so every JASPAR version and release of a TF counts (``"SP1"``
         matches MA0079.2 and MA0079.3 alike). A mapping ``{tf: [names...]}`` adds aliases.
     evalue, qvalue : significance threshold(s) (002: ``evalue=0.1``; 004: ``qvalue=0.1``).
-    criterion : ``"any"`` counts a filter for a ground-truth TF when any of its significant
-        hits is that TF (the originals' code, ``match_hits_to_ground_truth``; the TF with
-        the best such p-value wins); ``"best"`` only when its best significant hit is.
+    criterion : ``"best"`` (default; SPEC section 6) counts a filter for a ground-truth TF
+        only when its best significant hit (lowest p-value) is that TF; ``"any"`` when any
+        of its significant hits is (the originals' code, ``match_hits_to_ground_truth``;
+        the TF with the best such p-value wins). ``summary["criterion"]`` records it.
 
     Returns a :class:`MatchStatistics`.
     """
-    if criterion not in ("any", "best"):
-        raise SeqlensError(f"criterion must be 'any' or 'best', got {criterion!r}")
+    check_criterion(criterion)
     tf_of = _name_index(ground_truth)
-    hits = significant_hits(table, evalue, qvalue)
+    hits = significant_hits(table, evalue, qvalue).sort_values(["query_index", "p_value"], kind="mergesort")
     hits = hits.assign(tf=[tf_of.get(str(name).casefold()) for name in hits["target_name"]])
     best = best_hits(table, evalue, qvalue)
     if criterion == "best":
-        assigned = hits.drop_duplicates("query_index")  # rows are sorted by p within a query
+        assigned = hits.drop_duplicates("query_index")  # each query's best significant hit
         assigned = assigned[assigned["tf"].notna()]
     else:
         assigned = hits[hits["tf"].notna()].drop_duplicates("query_index")

@@ -17,16 +17,20 @@ recommends always applying it); ``correct=False`` gives the raw map, and
 ``correct_gradients(raw)`` equals the corrected one. :func:`deepshap` returns hypothetical
 contributions; :func:`ism` returns ``f(mutant) - f(wild type)``. Turn a hypothetical map
 into scores with :func:`times_input`, and into one score per position with
-:func:`reduce_sum` / :func:`reduce_l2_norm` (or :func:`position_scores`).
+:func:`reduce_sum` / :func:`reduce_l2_norm` (both combined by
+:func:`seqlens.evaluation.position_scores`).
 
 :func:`attribute_split` runs several methods over rows of a data split and returns an
 :class:`AttributionSet` (maps + provenance) that :func:`save_attributions` writes to HDF5.
+
+Every method is one entry of :mod:`seqlens.attribution.registry` (:class:`MethodSpec`: name,
+aliases, kind of map, gradient or not, position-score reduction, default parameters, what
+``batch_size`` counts, CLI options); :func:`register` adds one.
 """
 
 from .correction import (
     correct_gradients,
     gradient_angles,
-    position_scores,
     reduce_l2_norm,
     reduce_sum,
     times_input,
@@ -36,11 +40,29 @@ from .gradients import IG_RULES, expected_gradients, integrated_gradients, salie
 from .ism import ism, substitutions
 from .references import REFERENCE_KINDS, make_references
 from .io import AttributionSet, MethodMaps, load_attributions, save_attributions
+from .registry import (
+    GRADIENT_METHODS,
+    METHOD_KINDS,
+    MethodOption,
+    MethodSpec,
+    get_method,
+    register,
+    registered_methods,
+    unregister,
+)
 from .sets import METHOD_ALIASES, attribute_split, canonical_methods, default_params, select_rows
 
 __all__ = [
+    "GRADIENT_METHODS",
     "IG_RULES",
     "METHOD_ALIASES",
+    "METHOD_KINDS",
+    "MethodOption",
+    "MethodSpec",
+    "get_method",
+    "register",
+    "registered_methods",
+    "unregister",
     "AttributionSet",
     "MethodMaps",
     "attribute_split",
@@ -58,7 +80,6 @@ __all__ = [
     "integrated_gradients",
     "ism",
     "make_references",
-    "position_scores",
     "reduce_l2_norm",
     "reduce_sum",
     "saliency",

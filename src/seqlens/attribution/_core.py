@@ -12,32 +12,21 @@ from collections.abc import Callable, Iterator
 
 import torch
 
-from ..errors import SeqlensError, SequenceError
+from ..errors import SeqlensError
 from ..models.state import model_state as model_state  # the methods take all plumbing from here
+from ..progress import track
+from ..validation import as_sequence_tensor, check_int
+
+#: ``check_positive_int(value, name)``: the shared integer check (``seqlens.validation``).
+check_positive_int = check_int
 
 
 def check_X(X) -> torch.Tensor:
-    """Validate ``X`` as a floating ``(N, 4, L)`` tensor with ``N, L >= 1``; return it."""
-    if not isinstance(X, torch.Tensor):
-        raise SequenceError(f"X must be a torch.Tensor of shape (N, 4, L), got {type(X).__name__}")
-    if X.ndim != 3 or X.shape[1] != 4:
-        raise SequenceError(f"X must have shape (N, 4, L), got {tuple(X.shape)}")
-    if X.shape[0] == 0 or X.shape[2] == 0:
-        raise SequenceError(f"X must hold at least one sequence of length >= 1, got shape {tuple(X.shape)}")
-    if not X.is_floating_point():
-        raise SequenceError(f"X must be a floating-point tensor, got dtype {X.dtype}")
-    # a finite sum is the cheap check (isfinite() costs more than a small model's
-    # forward pass); only a non-finite one needs the exact, element-wise test
-    if not torch.isfinite(X.sum()) and not torch.isfinite(X).all():
-        raise SequenceError("X contains NaN or infinite values")
-    return X
+    """``X`` (tensor or numpy) as a floating ``(N, 4, L)`` tensor with ``N, L >= 1``.
 
-
-def check_positive_int(value, name: str) -> int:
-    """Return ``value`` as an int, raising :class:`SeqlensError` unless it is an int >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SeqlensError(f"{name} must be a positive int, got {value!r}")
-    return value
+    Integer inputs (uint8 one-hot) become float32; see ``seqlens.validation.as_sequence_tensor``.
+    """
+    return as_sequence_tensor(X, "X")
 
 
 def check_target(target, n: int) -> torch.Tensor:
@@ -108,10 +97,5 @@ def row_chunks(n_rows: int, batch_size: int) -> Iterator[slice]:
 
 
 def progress(iterable, total: int, verbose: bool, description: str):
-    """Wrap ``iterable`` in a rich progress bar on stderr when ``verbose``."""
-    if not verbose:
-        return iterable
-    from rich.console import Console
-    from rich.progress import track
-
-    return track(iterable, total=total, description=description, console=Console(stderr=True), transient=True)
+    """Wrap ``iterable`` in the shared stderr progress bar (``seqlens.progress.track``) when ``verbose``."""
+    return track(iterable, total, description, enabled=verbose)

@@ -1,5 +1,6 @@
 """Post-processing of attribution maps: off-simplex gradient correction, gradient angles,
-"times input" and per-position reductions.
+"times input" and the per-position reductions (``seqlens.evaluation.position_scores``
+combines them into the position score of SPEC section 6).
 
 Every function here is pure (tensors in, tensors out) and works on ``(N, 4, L)`` maps;
 the nucleotide (channel) axis is axis 1.
@@ -10,9 +11,6 @@ from __future__ import annotations
 import torch
 
 from ..errors import SequenceError
-
-REDUCTIONS = ("sum", "l2")
-
 
 def _check_map(attr: torch.Tensor, name: str = "attr") -> torch.Tensor:
     if not isinstance(attr, torch.Tensor):
@@ -37,18 +35,38 @@ def correct_gradients(grads: torch.Tensor) -> torch.Tensor:
     return grads - grads.mean(dim=1, keepdim=True)
 
 
-def gradient_angles(grads: torch.Tensor) -> torch.Tensor:
+#: Differentiable angles: ``||g||`` is ``sqrt(sum g^2 + eps)`` so an all-zero gradient has
+#: a derivative, and ``sin`` stays this far inside [-1, 1] so ``asin``'s derivative is finite.
+SMOOTH_NORM_EPS = 1e-12
+SMOOTH_SINE_MARGIN = 1e-6
+
+
+def _simplex_sine(grads: torch.Tensor, norm: torch.Tensor) -> torch.Tensor:
+    """``sin(theta) = sum_a g_a / (2 ||g||_2)``: the plane ``sum_a x_a = 1`` has unit normal ``(1,1,1,1)/2``."""
+    return grads.sum(dim=1) / (2 * norm)
+
+
+def gradient_angles(grads: torch.Tensor, differentiable: bool = False) -> torch.Tensor:
     """Angle in degrees between each position's gradient 4-vector and the simplex plane.
 
-    ``sin(theta) = sum_a g_a / (2 ||g||_2)`` (the plane's unit normal is ``(1,1,1,1)/2``);
-    ``theta`` is 0 for an on-simplex (corrected) gradient and +-90 for ``+-(1,1,1,1)``.
-    Positions with ``||g|| = 0`` get 0. ``grads``: ``(N, 4, L)``; returns ``(N, L)``,
-    computed in float64 and returned in ``grads``' floating dtype.
+    ``sin(theta) = sum_a g_a / (2 ||g||_2)`` (paper 003); ``theta`` is 0 for an on-simplex
+    (corrected) gradient and +-90 for ``+-(1,1,1,1)``. ``grads``: ``(N, 4, L)``; returns
+    ``(N, L)``.
+
+    By default (analysis) the angle is exact: computed in float64, 0 where ``||g|| = 0``,
+    returned in ``grads``' floating dtype. ``differentiable=True`` (the angle penalty of
+    angle-regularised training) keeps ``grads``' dtype and graph, with
+    ``||g|| = sqrt(sum g^2 + 1e-12)`` and ``sin`` clamped to ``+-(1 - 1e-6)``, so the
+    derivative is finite everywhere, also at an all-zero gradient.
     """
     _check_map(grads, "grads")
+    if differentiable:
+        norm = torch.sqrt(grads.pow(2).sum(dim=1) + SMOOTH_NORM_EPS)
+        sine = _simplex_sine(grads, norm).clamp(-1 + SMOOTH_SINE_MARGIN, 1 - SMOOTH_SINE_MARGIN)
+        return torch.rad2deg(torch.asin(sine))
     g = grads.double()
     norm = torch.linalg.vector_norm(g, dim=1)
-    sine = g.sum(dim=1) / (2 * norm.clamp_min(torch.finfo(torch.float64).tiny))
+    sine = _simplex_sine(g, norm.clamp_min(torch.finfo(torch.float64).tiny))
     angles = torch.rad2deg(torch.asin(sine.clamp(-1.0, 1.0)))
     angles = torch.where(norm > 0, angles, torch.zeros_like(angles))
     return angles.to(grads.dtype if grads.is_floating_point() else torch.float64)
@@ -80,23 +98,3 @@ def reduce_l2_norm(attr: torch.Tensor) -> torch.Tensor:
     """
     return torch.linalg.vector_norm(_check_map(attr), dim=1)
 
-
-def position_scores(attr: torch.Tensor, X: torch.Tensor | None = None, reduction: str = "sum") -> torch.Tensor:
-    """One score per position, ``(N, L)``, from an ``(N, 4, L)`` map.
-
-    ``reduction="sum"``: ``reduce_sum(attr * X)`` when ``X`` is given (the observed
-    letter's score), else ``reduce_sum(attr)``. ``reduction="l2"``: ``reduce_l2_norm(attr)``,
-    multiplied by the number of observed letters at the position (1 for one-hot, 0 for an
-    all-zero N column) when ``X`` is given -- the ISM score of SPEC section 6.
-    """
-    if reduction not in REDUCTIONS:
-        raise SequenceError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    if reduction == "sum":
-        return reduce_sum(attr if X is None else times_input(attr, X))
-    scores = reduce_l2_norm(attr)
-    if X is not None:
-        _check_map(X, "X")
-        if X.shape != attr.shape:
-            raise SequenceError(f"attr shape {tuple(attr.shape)} differs from X shape {tuple(X.shape)}")
-        scores = scores * X.to(device=scores.device, dtype=scores.dtype).sum(dim=1)
-    return scores

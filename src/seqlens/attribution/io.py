@@ -20,6 +20,9 @@ JSON ``null``). Each ``/maps/<method>`` group has attributes ``method``, ``kind`
 (``"hypothetical"`` or ``"ism_delta"``), ``params`` (JSON: the keyword arguments the
 method was called with), ``seconds`` and ``warnings`` (JSON list).
 
+Which kind a method returns, how it reduces to position scores and whether it is a gradient
+method (raw + corrected) is its entry in :mod:`seqlens.attribution.registry`.
+
 Map kinds: a *hypothetical* map holds a gradient-like value for every letter; the score of a
 position is ``sum_a map * X`` (times input). An *ISM delta* map holds ``f(mutant) - f(wild
 type)`` (0 at the wild-type letter); its position score is the L2 norm over the four letters
@@ -42,19 +45,11 @@ from .. import __version__
 from ..data import Split, open_h5, read_split_group, require_dataset, write_split_group
 from ..errors import DataFormatError
 from ..io_utils import atomic_path
+from .registry import GRADIENT_METHODS, KINDS, METHOD_KINDS, is_gradient_method, reduction_of  # noqa: F401 (re-exported)
 
 FORMAT = "seqlens-attributions"
 FORMAT_VERSION = 1
 
-#: Methods that return input gradients, stored raw and corrected (paper 003).
-GRADIENT_METHODS = ("saliency", "smoothgrad", "integrated_gradients", "expected_gradients")
-#: Kind of map each seqlens attribution method returns.
-METHOD_KINDS = {
-    **{name: "hypothetical" for name in GRADIENT_METHODS},
-    "deepshap": "hypothetical",
-    "ism": "ism_delta",
-}
-KINDS = ("hypothetical", "ism_delta")
 VARIANTS = ("raw", "corrected")
 
 Kind = Literal["hypothetical", "ism_delta"]
@@ -113,8 +108,17 @@ class MethodMaps:
 
     @property
     def reduction(self) -> Literal["sum", "l2"]:
-        """How :func:`seqlens.evaluation.position_scores` turns these maps into position scores."""
-        return "l2" if self.kind == "ism_delta" else "sum"
+        """How :func:`seqlens.evaluation.position_scores` turns these maps into position scores.
+
+        The registered method's ``reduction`` (:mod:`seqlens.attribution.registry`); for a
+        method the registry does not know, ``"l2"`` for ISM-delta maps and ``"sum"`` otherwise.
+        """
+        return reduction_of(self.method, self.kind)
+
+    @property
+    def gradient(self) -> bool:
+        """Whether these are maps of a registered gradient method (gradient angles are scored on ``raw``)."""
+        return is_gradient_method(self.method)
 
 
 @dataclass(eq=False)

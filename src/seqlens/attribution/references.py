@@ -13,6 +13,7 @@ import torch
 
 from ..alphabet import as_rng, dinucleotide_shuffle, shuffle
 from ..errors import SequenceError
+from ..validation import check_int
 
 REFERENCE_KINDS = ("shuffle", "dinuc_shuffle", "uniform", "zeros")
 
@@ -23,9 +24,7 @@ def _repeat(X: torch.Tensor, n: int) -> torch.Tensor:
 
 
 def _check_n(n: int) -> int:
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise SequenceError(f"number of references must be a positive int, got {n!r}")
-    return int(n)
+    return check_int(n, "number of references")
 
 
 def shuffled_references(X: torch.Tensor, n: int = 1, seed=None) -> torch.Tensor:

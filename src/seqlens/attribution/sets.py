@@ -15,39 +15,26 @@ import numpy as np
 import torch
 
 from ..errors import SeqlensError
-from . import deepshap, expected_gradients, integrated_gradients, ism, saliency, smoothgrad
 from .correction import correct_gradients
-from .io import GRADIENT_METHODS, METHOD_KINDS, AttributionSet, MethodMaps
+from .io import AttributionSet, MethodMaps
+from .registry import METHOD_ALIASES, get_method
 
-#: Short names accepted wherever a method is named.
-METHOD_ALIASES = {"ig": "integrated_gradients", "eg": "expected_gradients", "shap": "deepshap"}
-
-_METHODS = {
-    "saliency": saliency,
-    "smoothgrad": smoothgrad,
-    "integrated_gradients": integrated_gradients,
-    "expected_gradients": expected_gradients,
-    "deepshap": deepshap,
-    "ism": ism,
-}
+__all__ = ["METHOD_ALIASES", "attribute_split", "canonical_methods", "default_params", "select_rows"]
 
 
 def canonical_methods(names) -> list[str]:
     """Canonical method names, in order and without repeats, from names or aliases.
 
     ``names`` is a comma-separated string or a list; an unknown name raises
-    :class:`SeqlensError` listing the valid ones.
+    :class:`SeqlensError` listing the valid ones (every method in
+    :mod:`seqlens.attribution.registry`).
     """
     items = names.split(",") if isinstance(names, str) else list(names)
     out = []
     for item in items:
-        key = str(item).strip().lower()
-        if not key:
+        if not str(item).strip():
             continue
-        name = METHOD_ALIASES.get(key, key)
-        if name not in _METHODS:
-            valid = ", ".join([*_METHODS, *(f"{a} (= {n})" for a, n in METHOD_ALIASES.items())])
-            raise SeqlensError(f"unknown attribution method {str(item).strip()!r}; valid methods: {valid}")
+        name = get_method(item).name
         if name not in out:
             out.append(name)
     if not out:
@@ -56,15 +43,11 @@ def canonical_methods(names) -> list[str]:
 
 
 def default_params(name: str, seed: int = 0) -> dict:
-    """The papers' settings for method ``name`` (keyword arguments beyond model, X, target)."""
-    return {
-        "saliency": {},
-        "smoothgrad": {"n": 50, "sigma": 0.1, "seed": seed},
-        "integrated_gradients": {"steps": 20, "baselines": "shuffle", "n_baselines": 1, "rule": "trapezoid", "seed": seed},
-        "expected_gradients": {"n_references": 20, "steps": 20, "references": "shuffle", "rule": "trapezoid", "seed": seed},
-        "deepshap": {"n_references": 10, "references": "dinuc_shuffle", "seed": seed},
-        "ism": {"fast": True},
-    }[name]
+    """The papers' settings for method ``name`` (keyword arguments beyond model, X, target).
+
+    Read from the method's registry entry; its seeded parameters are set to ``seed``.
+    """
+    return get_method(name).params(seed)
 
 
 def select_rows(y: np.ndarray, target: int = 0, positives: bool = False, limit: int = 0) -> np.ndarray:
@@ -101,13 +84,16 @@ def attribute_split(
     Parameters
     ----------
     split : Split with ``X`` ``(N, 4, L)`` (ground truth and motif sites are carried along).
-    methods : names or aliases (``saliency, smoothgrad, ig, eg, deepshap, ism``).
+    methods : names or aliases of registered methods (:mod:`seqlens.attribution.registry`:
+        ``saliency, smoothgrad, ig, eg, deepshap, ism`` and any registered later).
     rows : rows of ``split`` to attribute (default: all); see :func:`select_rows`.
     correct : also keep the corrected map of every gradient method.
-    params : per-method keyword overrides on top of :func:`default_params` (``seed`` is
-        given to every stochastic method).
-    batch_size : rows per model call for every method; None keeps each method's own default
-        (gradient methods 128 sequences; ISM as many mutants as its windows allow, about 1,000).
+    params : per-method keyword overrides (keyed by name or alias) on top of
+        :func:`default_params` (``seed`` goes to every seeded parameter).
+    batch_size : rows per model call for every method, each counting its own unit
+        (``MethodSpec.batch_unit``: sequences, noisy copies, path points, mutants ...); None
+        keeps each method's own default (gradient methods 128; ISM as many mutants as its
+        windows allow, about 1,000).
     on_method : optional callback ``on_method(MethodMaps)`` after each method (progress).
     split_name : name of the split (``train``/``valid``/``test``), stored as provenance.
     provenance : also stored on the result (``task_name``, ``model_dir``, ``data_path``).
@@ -118,24 +104,28 @@ def attribute_split(
     (``raw`` and, for gradient methods with ``correct``, ``corrected``).
     """
     names = canonical_methods(methods)
-    params = params or {}
+    overrides = {}
+    for key, values in (params or {}).items():
+        overrides.setdefault(get_method(key).name, {}).update(values)
     rows = np.arange(len(split)) if rows is None else np.asarray(rows, dtype=np.int64)
     sequences = split.subset(rows)
     X = torch.from_numpy(sequences.X)
     results = {}
     for name in names:
-        kwargs = {**default_params(name, seed), **params.get(name, {})}
-        if name in GRADIENT_METHODS:
+        spec = get_method(name)
+        kwargs = {**spec.params(seed), **overrides.get(name, {})}
+        if spec.gradient:
             kwargs["correct"] = False
+        function = spec.resolve()
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             batching = {} if batch_size is None or "batch_size" in kwargs else {"batch_size": batch_size}
-            raw = _METHODS[name](model, X, target=target, device=device, verbose=verbose, **batching, **kwargs)
-        maps = {"raw": raw.numpy()}
-        if correct and name in GRADIENT_METHODS:
-            maps["corrected"] = correct_gradients(raw).numpy()
-        result = MethodMaps(name, METHOD_KINDS[name], maps, params=kwargs,
+            raw = torch.as_tensor(function(model, X, target=target, device=device, verbose=verbose, **batching, **kwargs))
+        maps = {"raw": raw}
+        if correct and spec.gradient:
+            maps["corrected"] = correct_gradients(raw)
+        result = MethodMaps(name, spec.kind, maps, params=kwargs,
                             seconds=time.perf_counter() - start, warnings=[str(w.message) for w in caught])
         results[name] = result
         if on_method is not None:

@@ -5,19 +5,25 @@ their ground truth and motif sites, and one map per method; gradient methods get
 raw and the corrected map (paper 003 compares them), the corrected one computed from the raw
 one with ``correct_gradients``. Every stochastic method gets the same ``--seed``, so each map
 equals the library call ``method(model, X, target=..., seed=...)`` with the stored params.
+
+The methods, their aliases, the ``--methods`` default, the ``--batch-size`` help and the
+per-method options (``--smoothgrad-samples``, ``--ig-steps`` ...) are read from the
+attribution method registry (:mod:`seqlens.attribution.registry`): a registered method's
+:class:`~seqlens.attribution.MethodOption` entries become options here without editing this
+module.
 """
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
+from ..attribution.registry import registered_methods
 from ..errors import SeqlensError
 from ._common import console, emit_json, load_run_and_split
-
-DEFAULT_METHODS = "saliency,smoothgrad,ig,expected_gradients,deepshap,ism"
 
 
 def resolve_target(target: str, task_names: list[str], n_outputs: int) -> int:
@@ -33,28 +39,47 @@ def resolve_target(target: str, task_names: list[str], n_outputs: int) -> int:
     return index
 
 
-def attribute(
+def method_options(specs=None) -> list[tuple[str, object]]:
+    """``(method name, MethodOption)`` for every command-line option the registered methods expose."""
+    return [(spec.name, option) for spec in (registered_methods() if specs is None else specs) for option in spec.options]
+
+
+def method_overrides(values: dict, specs=None) -> dict[str, dict]:
+    """``attribute_split`` ``params`` from the parsed per-method options (``{dest: value}``)."""
+    overrides: dict[str, dict] = {}
+    for name, option in method_options(specs):
+        if option.dest in values:
+            overrides.setdefault(name, {})[option.param] = values[option.dest]
+    return overrides
+
+
+def _methods_help(specs) -> str:
+    names = [f"{s.name} ({', '.join(s.aliases)})" if s.aliases else s.name for s in specs]
+    return "Comma-separated: " + ", ".join(names) + "."
+
+
+def _batch_help(specs) -> str:
+    units = ", ".join(f"{s.name}: {s.batch_unit}" for s in specs)
+    return f"Rows per model call ({units}); default: each method's own."
+
+
+def _attribute(
     run: Path = typer.Argument(..., help="Run directory written by `seqlens train` (or save_model)."),
     data: Path = typer.Option(..., "--data", help="HDF5 dataset (seqlens or papers' layout)."),
     out: Path = typer.Option(..., "-o", "--out", help="Attribution file to write (HDF5)."),
-    methods: str = typer.Option(DEFAULT_METHODS, "--methods", help="Comma-separated: saliency, smoothgrad, integrated_gradients (ig), expected_gradients (eg), deepshap (shap), ism."),
+    methods: str = typer.Option("saliency", "--methods", help="(from the registry)"),
     split: str = typer.Option("test", "--split", help="train | valid | test."),
     positives: bool = typer.Option(False, "--positives", help="Only sequences labelled 1 for the target (the papers' evaluation set)."),
     limit: int = typer.Option(500, "--limit", min=0, help="Attribute the first LIMIT selected sequences (0 = all; the papers: 500 positives)."),
     target: str = typer.Option("0", "--target", help="Model output to explain: index or task name."),
     correct: bool = typer.Option(True, "--correct/--no-correct", help="Also store the corrected map of each gradient method."),
     seed: int = typer.Option(0, "--seed", help="Seed of every stochastic method (noise, shuffled references)."),
-    batch_size: int | None = typer.Option(None, "--batch-size", min=1,
-                                          help="Rows (noisy copies, path points, mutants) per model call [default: each method's own]."),
-    smoothgrad_samples: int = typer.Option(50, "--smoothgrad-samples", min=1, help="SmoothGrad: noisy copies per sequence."),
-    smoothgrad_sigma: float = typer.Option(0.1, "--smoothgrad-sigma", min=0.0, help="SmoothGrad: noise SD."),
-    ig_steps: int = typer.Option(20, "--ig-steps", min=1, help="Integrated gradients: path intervals (trapezoid rule)."),
-    eg_references: int = typer.Option(20, "--eg-references", min=1, help="Expected gradients: shuffled references per sequence."),
-    eg_steps: int = typer.Option(20, "--eg-steps", min=1, help="Expected gradients: path intervals per reference."),
-    shap_references: int = typer.Option(10, "--shap-references", min=1, help="DeepSHAP: dinucleotide-shuffled references per sequence."),
+    batch_size: int | None = typer.Option(None, "--batch-size", min=1, help="(from the registry)"),
     device: str | None = typer.Option(None, "--device", help="cpu, cuda, cuda:1 ... (default cpu)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or per-method lines."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    _specs=None,
+    **method_values,
 ) -> None:
     """Compute attribution maps of a trained model and write them, with provenance, to an HDF5 file."""
     from ..attribution import attribute_split, canonical_methods, save_attributions, select_rows
@@ -72,15 +97,10 @@ def attribute(
         if not quiet:
             console.print(f"  {result.method}: {' + '.join(result.maps)} in {result.seconds:.2f} s", highlight=False)
 
-    overrides = {
-        "smoothgrad": {"n": smoothgrad_samples, "sigma": smoothgrad_sigma},
-        "integrated_gradients": {"steps": ig_steps},
-        "expected_gradients": {"n_references": eg_references, "steps": eg_steps},
-        "deepshap": {"n_references": shap_references},
-    }
     attributions = attribute_split(
-        model, chosen, names, target=target_index, rows=rows, correct=correct, seed=seed, params=overrides,
-        batch_size=batch_size, device=device, verbose=not quiet and console.is_terminal, on_method=report,
+        model, chosen, names, target=target_index, rows=rows, correct=correct, seed=seed,
+        params=method_overrides(method_values, _specs), batch_size=batch_size, device=device,
+        verbose=not quiet and console.is_terminal, on_method=report,
         task_name=dataset.task_names[target_index], split_name=split, model_dir=str(run), data_path=str(data),
     )
     results = attributions.methods
@@ -113,3 +133,49 @@ def attribute(
         emit_json(document)
     elif not quiet:
         console.print(f"wrote {out}", highlight=False)
+
+
+def build_command(specs=None):
+    """The ``seqlens attribute`` command for the registered methods (or ``specs``).
+
+    Its ``--methods`` default and help, ``--batch-size`` help and one option per
+    :class:`~seqlens.attribution.MethodOption` of every method (type and default from the
+    method's defaults) all come from the attribution method registry; the options' values
+    become ``attribute_split(params=...)`` overrides.
+    """
+    specs = registered_methods() if specs is None else tuple(specs)
+    base = inspect.signature(_attribute, eval_str=True)
+    parameters = []
+    for parameter in base.parameters.values():
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD or parameter.name == "_specs":
+            continue
+        if parameter.name == "methods":
+            default = ",".join(s.name for s in specs if s.run_by_default)
+            parameter = parameter.replace(default=typer.Option(default, "--methods", help=_methods_help(specs)))
+        elif parameter.name == "batch_size":
+            parameter = parameter.replace(default=typer.Option(None, "--batch-size", min=1, help=_batch_help(specs)))
+        parameters.append(parameter)
+    taken = {p.name for p in parameters}
+    for name, option in method_options(specs):
+        if option.dest in taken:
+            raise SeqlensError(f"option {option.flag} of attribution method {name!r} clashes with an option of `seqlens attribute`")
+        taken.add(option.dest)
+        value = next(s for s in specs if s.name == name).defaults[option.param]
+        kind = type(value)
+        extra = {} if option.min is None or kind is str else {"min": kind(option.min)}
+        parameters.append(inspect.Parameter(
+            option.dest, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
+            default=typer.Option(value, option.flag, help=option.help, **extra),
+        ))
+
+    def attribute(**values) -> None:
+        return _attribute(**values, _specs=specs)
+
+    attribute.__doc__ = _attribute.__doc__
+    attribute.__signature__ = inspect.Signature(parameters)
+    attribute.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
+    return attribute
+
+
+#: ``seqlens attribute`` (built from the methods registered when :mod:`seqlens.cli` is imported).
+attribute = build_command()

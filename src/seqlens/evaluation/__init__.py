@@ -9,9 +9,12 @@
   :func:`angle_histogram`, :func:`correction_effect`, :func:`correction_effect_by_angle`;
   ensemble reference: :func:`ensemble_distances`.
 - Every map of an attribution set at once: :func:`score_attributions`,
-  :func:`summarize_scores`.
+  :func:`summarize_scores`; with the ground truth joined from its dataset
+  (:func:`ground_truth_for`) and pooled angles (:func:`pooled_angles`):
+  :func:`score_attribution_file` / :func:`score_attribution_set` (an :class:`AttributionScores`).
 - First-layer filters: :func:`filter_alignment` / :func:`filter_ppms` (activation-based
-  alignment); matching them to JASPAR is :mod:`seqlens.tomtom`.
+  alignment); matching them to JASPAR is :mod:`seqlens.tomtom`; the whole analysis (alignment,
+  Tomtom, match statistics, localisation) is :func:`filter_report` (a :class:`FilterReport`).
 - Motif localisation (002): :func:`motif_regions`, :func:`filter_scan`, :func:`pwm_scan`,
   :func:`localization_auroc`.
 - :func:`summarize`: mean +- SD of any per-sequence table, undefined (NaN) rows counted.
@@ -45,9 +48,29 @@ from .interpretability import (
 from .localization import Localization, filter_scan, localization_auroc, motif_regions, pwm_scan
 from .ranking import binary_auroc, pr_areas
 from .summary import summarize
-from .scoring import score_attributions, summarize_scores
+from .scoring import (
+    AUPR_NOTE,
+    AttributionScores,
+    ground_truth_for,
+    pooled_angles,
+    score_attribution_file,
+    score_attribution_set,
+    score_attributions,
+    summarize_scores,
+)
+from .filter_report import FilterReport, filter_localization, filter_report, ground_truth_tfs
 
 __all__ = [
+    "AUPR_NOTE",
+    "AttributionScores",
+    "FilterReport",
+    "filter_localization",
+    "filter_report",
+    "ground_truth_for",
+    "ground_truth_tfs",
+    "pooled_angles",
+    "score_attribution_file",
+    "score_attribution_set",
     "ANGLE_THRESHOLDS",
     "CONVENTION_THRESHOLDS",
     "EnsembleComparison",

@@ -7,8 +7,9 @@ in [-90, 90]); the correction is :func:`seqlens.attribution.correct_gradients`
 that only need angles also accept precomputed angles ``(N, L)``.
 
 Motif and background positions come from the ground truth as in
-:mod:`seqlens.evaluation.interpretability` (motif: information ``I > threshold``,
-background: ``I <= 1e-6``; motif columns in between are neither).
+:mod:`seqlens.evaluation.interpretability` (motif: information relative to the
+``background`` frequencies ``I > threshold``, background: ``I <= 1e-6``; motif columns in
+between are neither). ``background`` is the data's (``split.background``); None = uniform.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import torch
 
 from ..attribution import correct_gradients, gradient_angles
 from ..errors import SeqlensError
-from ._checks import as_array, as_ground_truth, as_maps, as_one_hot, same_shape
-from .interpretability import Convention, _cosines, position_labels, resolve_threshold
+from ..validation import as_array, as_maps, as_one_hot_array, check_same_shape
+from .interpretability import Convention, _cosines, motif_signal, position_labels, resolve_threshold
 
 ANGLE_THRESHOLDS = (30.0, 45.0, 60.0)
 ANGLE_BINS = tuple(range(0, 91, 10))
@@ -61,9 +62,9 @@ def angle_bin_index(magnitude: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return index
 
 
-def _classes(ground_truth, shape: tuple[int, ...], convention: Convention, threshold: float | None) -> np.ndarray:
-    labels = position_labels(ground_truth, resolve_threshold(convention, threshold))
-    same_shape(labels, np.empty(shape), "ground-truth positions", "angles")
+def _classes(ground_truth, shape: tuple[int, ...], convention: Convention, threshold: float | None, background) -> np.ndarray:
+    labels = position_labels(ground_truth, resolve_threshold(convention, threshold), background=background)
+    check_same_shape(labels, np.empty(shape), "ground-truth positions", "angles")
     return labels
 
 
@@ -73,6 +74,7 @@ def angle_fractions(
     thresholds: Sequence[float] = ANGLE_THRESHOLDS,
     convention: Convention = "003",
     threshold: float | None = None,
+    background=None,
 ) -> pd.DataFrame:
     """Per-sequence fraction of positions whose gradient angle exceeds each threshold.
 
@@ -89,7 +91,7 @@ def angle_fractions(
     columns = {}
     groups = {"": np.ones(magnitude.shape, dtype=bool)}
     if ground_truth is not None:
-        labels = _classes(ground_truth, magnitude.shape, convention, threshold)
+        labels = _classes(ground_truth, magnitude.shape, convention, threshold, background)
         groups.update(motif_=labels == 1, background_=labels == 0)
     for prefix, mask in groups.items():
         counts = mask.sum(axis=1)
@@ -108,6 +110,7 @@ def angle_summary(
     thresholds: Sequence[float] = ANGLE_THRESHOLDS,
     convention: Convention = "003",
     threshold: float | None = None,
+    background=None,
 ) -> pd.DataFrame:
     """Pooled angle statistics over all positions, and over motif / background positions.
 
@@ -120,7 +123,7 @@ def angle_summary(
     angles = position_angles(grads)
     groups = {"all": np.ones(angles.shape, dtype=bool)}
     if ground_truth is not None:
-        labels = _classes(ground_truth, angles.shape, convention, threshold)
+        labels = _classes(ground_truth, angles.shape, convention, threshold, background)
         groups.update(motif=labels == 1, background=labels == 0)
     rows = {}
     for name, mask in groups.items():
@@ -142,6 +145,7 @@ def angle_histogram(
     bins: int | Sequence[float] = 36,
     convention: Convention = "003",
     threshold: float | None = None,
+    background=None,
 ) -> pd.DataFrame:
     """Probability density of signed angles at motif and at background positions.
 
@@ -150,7 +154,7 @@ def angle_histogram(
     the bins; NaN when the class has no position).
     """
     angles = position_angles(grads)
-    labels = _classes(ground_truth, angles.shape, convention, threshold)
+    labels = _classes(ground_truth, angles.shape, convention, threshold, background)
     edges = np.linspace(-90, 90, bins + 1) if isinstance(bins, (int, np.integer)) else np.asarray(bins, dtype=float)
     if edges.ndim != 1 or edges.size < 2 or (np.diff(edges) <= 0).any():
         raise SeqlensError("bins must be a positive number of bins or increasing bin edges")
@@ -167,6 +171,7 @@ def correction_effect(
     ground_truth,
     convention: Convention = "003",
     threshold: float | None = None,
+    background=None,
 ) -> pd.DataFrame:
     """Per-position effect of gradient correction, with the position's gradient angle.
 
@@ -175,8 +180,8 @@ def correction_effect(
 
     - ``angle``: the raw gradient's angle to the simplex (degrees);
     - ``cosine_raw`` / ``cosine_corrected``: cosine of the raw / corrected gradient 4-vector
-      with ``M - 0.25`` at that position (motif positions; NaN at background);
-      ``cosine_gain`` = corrected - raw. Since ``M - 0.25`` lies in the simplex plane, the
+      with ``M - background`` at that position (motif positions; NaN at background);
+      ``cosine_gain`` = corrected - raw. Since ``M - background`` lies in the simplex plane, the
       gain is ``cosine_corrected * (1 - cos(angle))``, bounded by ``1 - cos(angle)``
       (paper 003, Fig. 3c);
     - ``score_raw`` / ``score_corrected``: grad-times-input at the position before and after
@@ -186,11 +191,11 @@ def correction_effect(
     ``low_info``), then the values above. Summarise with :func:`correction_effect_by_angle`.
     """
     raw = as_maps(grads, "grads")
-    X = as_one_hot(X)
-    same_shape(raw, X, "grads", "X")
-    labels = _classes(ground_truth, raw[:, 0].shape, convention, threshold)
+    X = as_one_hot_array(X)
+    check_same_shape(raw, X, "grads", "X")
+    labels = _classes(ground_truth, raw[:, 0].shape, convention, threshold, background)
     corrected = correct_gradients(torch.from_numpy(raw)).numpy()
-    target = as_ground_truth(ground_truth) - 0.25
+    target = motif_signal(ground_truth, background)
     cos_raw = _cosines(raw, target, axis=1)
     cos_corrected = _cosines(corrected, target, axis=1)
     n, length = labels.shape

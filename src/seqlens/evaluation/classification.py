@@ -9,7 +9,8 @@ import pandas as pd
 from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_auc_score
 
 from ..errors import DataFormatError
-from ._checks import as_array
+from ..data import default_task_names
+from ..validation import as_array
 
 
 def classification_scores(y_true, y_score, output_names: Sequence[str] | None = None) -> pd.DataFrame:
@@ -20,7 +21,7 @@ def classification_scores(y_true, y_score, output_names: Sequence[str] | None = 
     y_true : binary labels ``(N,)`` or ``(N, T)``.
     y_score : predictions ``(N,)`` or ``(N, T)`` (probabilities or logits: only the ranking
         matters).
-    output_names : T names for the table's index; default ``"0"``, ``"1"``, ...
+    output_names : T names for the table's index; default ``seqlens.data.default_task_names``.
 
     Returns
     -------
@@ -37,7 +38,7 @@ def classification_scores(y_true, y_score, output_names: Sequence[str] | None = 
         raise DataFormatError(f"y_true {y_true.shape} and y_score {y_score.shape} must have the same non-empty shape")
     if not np.isin(y_true, (0.0, 1.0)).all():
         raise DataFormatError("y_true must hold binary labels 0/1")
-    names = [str(i) for i in range(y_true.shape[1])] if output_names is None else [str(n) for n in output_names]
+    names = default_task_names(y_true.shape[1]) if output_names is None else [str(n) for n in output_names]
     if len(names) != y_true.shape[1]:
         raise DataFormatError(f"got {len(names)} output names for {y_true.shape[1]} outputs")
     rows = []

@@ -20,7 +20,7 @@ import torch
 
 from ..attribution import correct_gradients, gradient_angles
 from ..errors import DataFormatError, SeqlensError
-from ._checks import as_array
+from ..validation import as_array
 from .angles import ANGLE_BINS, angle_bin_edges, angle_bin_index
 
 

@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..attribution._core import model_state
 from ..errors import DataFormatError, MotifError, SeqlensError
+from ..models.state import model_state
 from ..motifs import Motif
-from ._checks import as_array, as_one_hot, check_positive_int
+from ..validation import as_array, as_one_hot_array, check_int
 
 #: Windows gathered per block when averaging the sites of one filter (bounds memory).
 _SITES_PER_BLOCK = 65536
@@ -65,7 +65,7 @@ def first_layer_activations(model, X, batch_size: int = 256, device=None) -> tup
     kernel, pad = _conv_geometry(model.first_conv)
     X = torch.as_tensor(X, dtype=torch.float32)
     with model_state(model, device):
-        acts = model.first_layer_activations(X, batch_size=check_positive_int(batch_size, "batch_size"))
+        acts = model.first_layer_activations(X, batch_size=check_int(batch_size, "batch_size"))
     return acts.detach().cpu().numpy().astype(np.float32, copy=False), kernel, pad
 
 
@@ -151,7 +151,7 @@ def filter_alignment(
     -------
     :class:`FilterAlignment`: F motifs and a table with one row per filter.
     """
-    X_arr = as_one_hot(X)
+    X_arr = as_one_hot_array(X)
     if not 0 < threshold <= 1:
         raise SeqlensError(f"threshold must be in (0, 1], got {threshold}")
     if isinstance(source, torch.nn.Module):
@@ -162,12 +162,12 @@ def filter_alignment(
             raise DataFormatError(f"activations are for {acts.shape[0]} sequences but X has {X_arr.shape[0]}")
         if kernel_size is None:
             raise SeqlensError("kernel_size is needed to align an activation array with X")
-        kernel = check_positive_int(kernel_size, "kernel_size")
+        kernel = check_int(kernel_size, "kernel_size")
         if left_padding is None:
             pad = _default_left_padding(kernel, acts.shape[2], X_arr.shape[2])
         else:
             pad = int(left_padding)
-    width = kernel if window is None else check_positive_int(window, "window")
+    width = kernel if window is None else check_int(window, "window")
     n_filters = acts.shape[1]
     length = X_arr.shape[2]
     if width > length:

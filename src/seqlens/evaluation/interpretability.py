@@ -1,17 +1,21 @@
 """Attribution maps scored against the ground truth of synthetic data (SPEC section 6).
 
 All functions take attribution maps ``(N, 4, L)`` (or, where stated, per-position scores
-``(N, L)``), one-hot inputs ``X`` ``(N, 4, L)`` and the ground-truth sequence models
-``(N, 4, L)`` (columns are probabilities: 0.25 in background columns, the motif's PPM column
-inside an embedded motif). Each returns a per-sequence ``pandas.DataFrame`` indexed by
-sequence; :func:`seqlens.evaluation.summarize` turns it into mean +- SD.
+``(N, L)``), one-hot inputs ``X`` ``(N, 4, L)``, the ground-truth sequence models
+``(N, 4, L)`` (columns are probabilities: the background frequencies in background columns,
+the motif's PPM column inside an embedded motif) and ``background``, the four background
+frequencies (``split.background``; None = uniform, 0.25 each). Each returns a per-sequence
+``pandas.DataFrame`` indexed by sequence; :func:`seqlens.evaluation.summarize` turns it into
+mean +- SD.
 
 Position labels
 ---------------
-The information of ground-truth column ``i`` is ``I_i = 2 + sum_a M_ai log2(M_ai + 1e-10)``,
-computed in float64. A background column (0.25 everywhere) then has ``I`` of about 6e-10;
-in float32 it would be exactly 0, which is why the originals' ``I > 0`` test only worked in
-float32 (SPEC 9). Here
+The information of ground-truth column ``i`` is measured relative to the background
+(:func:`seqlens.data.position_information`): ``I_i = sum_a M_ai log2(M_ai / b_a)``, which for
+the uniform background is SPEC's ``2 + sum_a M_ai log2(M_ai + 1e-10)``, computed in float64.
+A background column then has ``I`` of about 6e-10 whatever the background (a GC-rich
+background scores like a uniform one); in float32 the uniform case would be exactly 0,
+which is why the originals' ``I > 0`` test only worked in float32 (SPEC 9). Here
 
 - positive positions: ``I > threshold``;
 - negative positions: background columns, ``I <= 1e-6``;
@@ -32,10 +36,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..attribution import position_scores as reduce_to_positions
+from ..attribution import reduce_l2_norm, reduce_sum, times_input
+from ..data import BACKGROUND_TOL, check_background, position_information
 from ..errors import SeqlensError
-from ..motifs import information_content
-from ._checks import as_array, as_ground_truth, as_maps, as_one_hot, check_positive_int, same_shape
+from ..validation import as_array, as_maps, as_one_hot_array, as_probability_matrix, check_int, check_same_shape
 from .ranking import binary_auroc, pr_areas
 
 Convention = Literal["002", "003"]
@@ -43,16 +47,6 @@ Reduction = Literal["sum", "l2"]
 LowInfo = Literal["exclude", "negative"]
 
 CONVENTION_THRESHOLDS = {"002": 0.01, "003": 0.1}
-BACKGROUND_TOL = 1e-6
-
-
-def position_information(ground_truth) -> np.ndarray:
-    """Information (bits) of each ground-truth column: ``(N, 4, L)`` -> ``(N, L)`` float64.
-
-    ``I = 2 + sum_a M_a log2(M_a + 1e-10)``: 0 (up to about 6e-10) for a uniform column,
-    2 for a single letter.
-    """
-    return information_content(as_ground_truth(ground_truth))
 
 
 def check_threshold(threshold: float) -> float:
@@ -73,7 +67,7 @@ def resolve_threshold(convention: Convention, threshold: float | None) -> float:
     return CONVENTION_THRESHOLDS[convention] if threshold is None else check_threshold(threshold)
 
 
-def position_labels(ground_truth, threshold: float = 0.01, low_info: LowInfo = "exclude") -> np.ndarray:
+def position_labels(ground_truth, threshold: float = 0.01, low_info: LowInfo = "exclude", background=None) -> np.ndarray:
     """Class of every position: ``(N, 4, L)`` -> ``(N, L)`` int8.
 
     1 = motif position (``I > threshold``), 0 = background (``I <= 1e-6``), -1 = left out
@@ -82,7 +76,7 @@ def position_labels(ground_truth, threshold: float = 0.01, low_info: LowInfo = "
     if low_info not in ("exclude", "negative"):
         raise SeqlensError(f"low_info must be 'exclude' or 'negative', got {low_info!r}")
     threshold = check_threshold(threshold)
-    info = position_information(ground_truth)
+    info = position_information(ground_truth, background)
     labels = np.full(info.shape, -1, dtype=np.int8)
     labels[info > threshold] = 1
     negative = (info <= threshold) if low_info == "negative" else (info <= BACKGROUND_TOL)
@@ -93,7 +87,8 @@ def position_labels(ground_truth, threshold: float = 0.01, low_info: LowInfo = "
 def position_scores(attr, X=None, reduction: Reduction = "sum") -> np.ndarray:
     """One score per position: ``(N, 4, L)`` maps -> ``(N, L)`` float64.
 
-    Validates the inputs and applies :func:`seqlens.attribution.position_scores`:
+    Validates the inputs and combines :func:`seqlens.attribution.times_input`,
+    :func:`~seqlens.attribution.reduce_sum` and :func:`~seqlens.attribution.reduce_l2_norm`:
 
     - ``"sum"``: ``C_i = sum_a attr_ai X_ai`` (signed; gradient, SmoothGrad, IG, DeepSHAP
       maps: "grad times input");
@@ -112,9 +107,13 @@ def position_scores(attr, X=None, reduction: Reduction = "sum") -> np.ndarray:
         raise SeqlensError(f"reduction must be 'sum' or 'l2', got {reduction!r}")
     if X is None:
         raise SeqlensError("X is needed to reduce (N, 4, L) attribution maps to position scores")
-    X = as_one_hot(X)
-    same_shape(attr, X, "attr", "X")
-    return reduce_to_positions(torch.from_numpy(attr), torch.from_numpy(X), reduction).numpy()
+    X = as_one_hot_array(X)
+    check_same_shape(attr, X, "attr", "X")
+    attr, X = torch.from_numpy(attr), torch.from_numpy(X)
+    if reduction == "sum":
+        return reduce_sum(times_input(attr, X)).numpy()
+    # the L2 norm counts at the observed letter only: an all-zero N column scores 0
+    return (reduce_l2_norm(attr) * X.sum(dim=1)).numpy()
 
 
 def interpretability_scores(
@@ -125,6 +124,7 @@ def interpretability_scores(
     threshold: float | None = None,
     low_info: LowInfo = "exclude",
     reduction: Reduction = "sum",
+    background=None,
 ) -> pd.DataFrame:
     """Per-sequence AUROC and AUPR of position scores for motif vs background positions.
 
@@ -138,6 +138,8 @@ def interpretability_scores(
     low_info : ``"exclude"`` motif columns with ``0 < I <= threshold`` from both classes, or
         count them as ``"negative"`` (the 002 code).
     reduction : how maps become position scores (:func:`position_scores`).
+    background : four background frequencies of the ground truth (``split.background``);
+        None = uniform.
 
     Returns
     -------
@@ -149,8 +151,8 @@ def interpretability_scores(
     """
     threshold = resolve_threshold(convention, threshold)
     scores = position_scores(attr, X, reduction)
-    labels = position_labels(ground_truth, threshold, low_info)
-    same_shape(scores, labels, "position scores", "ground-truth positions")
+    labels = position_labels(ground_truth, threshold, low_info, background)
+    check_same_shape(scores, labels, "position scores", "ground-truth positions")
     rows = []
     for seq_scores, seq_labels in zip(scores, labels):
         used = seq_labels >= 0
@@ -179,32 +181,43 @@ def _cosines(a: np.ndarray, b: np.ndarray, axis) -> np.ndarray:
         return np.where(norms > 0, dot / np.where(norms > 0, norms, 1.0), np.nan)
 
 
-def cosine_similarity(attr, ground_truth) -> pd.DataFrame:
-    """Per-sequence cosine similarity between a map and ``ground_truth - 0.25`` (paper 003).
+def motif_signal(ground_truth, background=None) -> np.ndarray:
+    """``ground_truth - background``: ``(N, 4, L)`` float64, zero in background columns.
 
-    Both ``(N, 4, L)`` arrays are flattened per sequence; subtracting 0.25 zeroes the
-    background columns, so only motif positions contribute. Pass the map itself (e.g. the
+    Paper 003 compares maps with ``M - 0.25``; subtracting the data's own background
+    (None = uniform) keeps background columns at zero for any background.
+    """
+    b = check_background(background)
+    return as_probability_matrix(ground_truth) - (0.25 if b is None else b[None, :, None])
+
+
+def cosine_similarity(attr, ground_truth, background=None) -> pd.DataFrame:
+    """Per-sequence cosine similarity between a map and ``ground_truth - background`` (paper 003).
+
+    Both ``(N, 4, L)`` arrays are flattened per sequence; subtracting the background
+    (:func:`motif_signal`; 0.25 for the papers' uniform one) zeroes the background columns,
+    so only motif positions contribute. Pass the map itself (e.g. the
     raw or corrected gradient), not the times-input map: the comparison uses all four
     letters. NaN for a sequence without motifs or an all-zero map.
 
     Returns a DataFrame indexed by ``sequence`` with column ``cosine``.
     """
     attr = as_maps(attr, "attr")
-    target = as_ground_truth(ground_truth) - 0.25
-    same_shape(attr, target, "attr", "ground_truth")
+    target = motif_signal(ground_truth, background)
+    check_same_shape(attr, target, "attr", "ground_truth")
     table = pd.DataFrame({"cosine": _cosines(attr, target, axis=(1, 2))})
     table.index.name = "sequence"
     return table
 
 
-def position_cosine(attr, ground_truth) -> np.ndarray:
-    """Cosine between each position's 4-vector and ``M - 0.25`` there: ``(N, 4, L)`` -> ``(N, L)``.
+def position_cosine(attr, ground_truth, background=None) -> np.ndarray:
+    """Cosine between each position's 4-vector and ``M - background`` there: ``(N, 4, L)`` -> ``(N, L)``.
 
-    NaN at background positions (``M - 0.25`` is zero) and where the map is zero.
+    NaN at background positions (``M - background`` is zero) and where the map is zero.
     """
     attr = as_maps(attr, "attr")
-    target = as_ground_truth(ground_truth) - 0.25
-    same_shape(attr, target, "attr", "ground_truth")
+    target = motif_signal(ground_truth, background)
+    check_same_shape(attr, target, "attr", "ground_truth")
     return _cosines(attr, target, axis=1)
 
 
@@ -216,6 +229,7 @@ def signal_to_noise(
     convention: Convention = "003",
     threshold: float | None = None,
     reduction: Reduction = "sum",
+    background=None,
 ) -> pd.DataFrame:
     """Per-sequence signal-to-noise ratio of position scores (paper 004).
 
@@ -231,11 +245,11 @@ def signal_to_noise(
     (background scores averaged, at most ``top_k``) and ``snr``. ``snr`` is NaN for a
     sequence without motif positions or without a positive background score.
     """
-    top_k = check_positive_int(top_k, "top_k")
+    top_k = check_int(top_k, "top_k")
     threshold = resolve_threshold(convention, threshold)
     scores = position_scores(attr, X, reduction)
-    info = position_information(ground_truth)
-    same_shape(scores, info, "position scores", "ground-truth positions")
+    info = position_information(ground_truth, background)
+    check_same_shape(scores, info, "position scores", "ground-truth positions")
     rows = []
     for seq_scores, seq_info in zip(scores, info):
         motif = seq_scores[seq_info > threshold]

@@ -1,8 +1,8 @@
 """Motif localisation AUROC (paper 002): do scans peak where the motifs were embedded?
 
-Each sequence is cut into regions from its ground truth: positions with information above
-zero (``I > 1e-6``, every embedded-motif column; see
-:mod:`seqlens.evaluation.interpretability`) are widened by ``pad`` positions on each side
+Each sequence is cut into regions from its ground truth: positions whose column differs from
+the background (``seqlens.data.background_positions``: information relative to the
+background ``I > 1e-6``, every embedded-motif column) are widened by ``pad`` positions on each side
 (10 in the paper, "because motif positions within filters are not necessarily centred");
 each maximal run of widened motif positions is a motif region (two motifs closer than
 ``2 * pad`` form one region) and each run in between is a background region. A region's
@@ -14,7 +14,7 @@ Scans are ``(N, L)``, one value per input position:
 - :func:`filter_scan`: maximum over first-layer filters of the post-activation output,
   placed at the centre of each activation's receptive field;
 - :func:`pwm_scan`: the reference, maximum over the true motifs and both strands of the
-  log-odds score ``sum log2(p / 0.25)`` of the window centred at each position (windows
+  log-odds score ``sum log2(p / b)`` (``b`` the background, 0.25 by default) of the window centred at each position (windows
   overhanging the ends see N columns that score 0, as 'same' padding).
 
 The paper pooled the regions of all test sequences into one AUROC but reported mean +- SD
@@ -33,9 +33,9 @@ import torch
 
 from ..errors import DataFormatError, SeqlensError
 from ..motifs import Motif
-from ._checks import as_array, as_one_hot
+from ..validation import as_array, as_one_hot_array, check_int
 from .filters import first_layer_activations
-from .interpretability import BACKGROUND_TOL, position_information
+from ..data import background_positions, check_background
 from .ranking import binary_auroc
 
 #: Probability floor inside the log-odds of a PWM scan, so letters absent from a PPM score
@@ -50,15 +50,14 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int, bool]]:
     return [(int(a), int(b), bool(mask[a])) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def motif_regions(ground_truth, pad: int = 10) -> pd.DataFrame:
+def motif_regions(ground_truth, pad: int = 10, background=None) -> pd.DataFrame:
     """Segment each sequence into motif and background regions.
 
-    ``ground_truth`` ``(N, 4, L)``. Returns one row per region: ``sequence``, ``start``,
+    ``ground_truth`` ``(N, 4, L)`` with its ``background`` frequencies (None = uniform). Returns one row per region: ``sequence``, ``start``,
     ``end`` (exclusive) and ``motif`` (True for a padded embedded-motif region).
     """
-    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
-        raise SeqlensError(f"pad must be an integer >= 0, got {pad!r}")
-    motif = position_information(ground_truth) > BACKGROUND_TOL
+    pad = check_int(pad, "pad", minimum=0)
+    motif = ~background_positions(ground_truth, background)
     length = motif.shape[1]
     rows = []
     for n, seq_motif in enumerate(motif):
@@ -85,10 +84,13 @@ class Localization:
     pooled_auroc: float
 
 
-def localization_auroc(scan, ground_truth, pad: int = 10) -> Localization:
-    """Motif localisation AUROC of a position scan ``(N, L)`` against the ground truth ``(N, 4, L)``."""
+def localization_auroc(scan, ground_truth, pad: int = 10, background=None) -> Localization:
+    """Motif localisation AUROC of a position scan ``(N, L)`` against the ground truth ``(N, 4, L)``.
+
+    ``background``: the ground truth's background frequencies (None = uniform).
+    """
     scan = as_array(scan, "scan", ndim=2)
-    regions = motif_regions(ground_truth, pad)
+    regions = motif_regions(ground_truth, pad, background)
     n_seqs = int(regions["sequence"].max()) + 1
     length = int(regions["end"].max())
     if scan.shape != (n_seqs, length):
@@ -117,7 +119,7 @@ def filter_scan(model, X, batch_size: int = 256, device=None) -> np.ndarray:
     input positions no activation is centred on (near the ends with 'valid' padding) get
     the scan's minimum, so they never raise a region's score.
     """
-    X_arr = as_one_hot(X)
+    X_arr = as_one_hot_array(X)
     acts, kernel, pad = first_layer_activations(model, X_arr, batch_size=batch_size, device=device)
     best = acts.max(axis=1).astype(np.float64)
     length = X_arr.shape[2]
@@ -128,22 +130,25 @@ def filter_scan(model, X, batch_size: int = 256, device=None) -> np.ndarray:
     return scan
 
 
-def pwm_scan(X, motifs: Sequence[Motif]) -> np.ndarray:
+def pwm_scan(X, motifs: Sequence[Motif], background=None) -> np.ndarray:
     """Best log-odds score over ``motifs`` and both strands at each position: ``(N, L)`` float64.
 
-    Weights are ``log2(max(p, 1e-4) / 0.25)`` (uniform background, as the synthetic data);
+    Weights are ``log2(max(p, 1e-4) / b)`` with ``b`` the ``background`` frequencies
+    (None = uniform, 0.25 each, as the papers' synthetic data);
     the window of width ``w`` scored at position ``i`` starts at ``i - (w - 1) // 2``.
     """
-    X_arr = as_one_hot(X)
+    X_arr = as_one_hot_array(X)
     if not motifs or not all(isinstance(m, Motif) for m in motifs):
         raise SeqlensError("motifs must be a non-empty list of Motif objects")
+    b = check_background(background)
+    b = np.full((4, 1), 0.25) if b is None else b[:, None]
     inputs = torch.from_numpy(X_arr)
     scan = np.full((X_arr.shape[0], X_arr.shape[2]), -np.inf)
     for motif in motifs:
         left = (motif.width - 1) // 2
         padded = torch.nn.functional.pad(inputs, (left, motif.width - 1 - left))
         for ppm in (motif.ppm, motif.reverse_complement().ppm):
-            weights = torch.from_numpy(np.log2(np.maximum(ppm, PWM_PSEUDO_PROBABILITY) / 0.25))
+            weights = torch.from_numpy(np.log2(np.maximum(ppm, PWM_PSEUDO_PROBABILITY) / b))
             scores = torch.nn.functional.conv1d(padded, weights[None])[:, 0]
             np.maximum(scan, scores.numpy(), out=scan)
     return scan

@@ -3,18 +3,40 @@
 This is what ``seqlens score`` and the demo report: for each method and variant (raw,
 corrected) and each sequence, interpretability AUROC and both AUPRs, cosine similarity,
 signal-to-noise and, for raw gradient maps, the fractions of off-simplex angles.
+
+- :func:`score_attributions` / :func:`summarize_scores`: the per-sequence table and its
+  mean +- SD;
+- :func:`ground_truth_for`: the ground truth of an attribution set (its own, or from the
+  dataset it was computed from, checked to be the same sequences);
+- :func:`pooled_angles`: pooled angle statistics of every raw gradient map;
+- :func:`score_attribution_set` / :func:`score_attribution_file`: all of the above at once,
+  as an :class:`AttributionScores` (what ``seqlens score`` and the demo call).
+
+Which methods are gradient methods and how each map reduces to position scores comes from
+the attribution method registry (:mod:`seqlens.attribution.registry`).
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-from ..attribution.io import GRADIENT_METHODS, AttributionSet
+from ..attribution.io import AttributionSet, load_attributions
 from ..errors import DataFormatError
-from .angles import angle_fractions
-from .interpretability import cosine_similarity, interpretability_scores, signal_to_noise
+from ..io_utils import require_file
+from .angles import angle_fractions, angle_summary
+from .interpretability import cosine_similarity, interpretability_scores, resolve_threshold, signal_to_noise
 from .summary import summarize
+
+#: What the two AUPR columns are (SPEC section 6 asks to say which one a table uses).
+AUPR_NOTE = (
+    "aupr_trapezoid: trapezoid rule over the PR curve (as the original code); "
+    "average_precision: average precision (step-wise area, as sklearn)"
+)
 
 _ID_COLUMNS = ("method", "variant", "sequence", "row")
 
@@ -25,6 +47,7 @@ def score_attributions(
     convention: str = "002",
     threshold: float | None = None,
     top_k: int = 20,
+    background=None,
 ) -> pd.DataFrame:
     """One row per (method, variant, sequence) with every metric.
 
@@ -35,29 +58,34 @@ def score_attributions(
     convention, threshold : which positions count as motif / background
         (:func:`seqlens.evaluation.interpretability_scores`).
     top_k : background positions in the signal-to-noise denominator.
+    background : the ground truth's background frequencies; default: the set's own
+        (``attributions.sequences.background``; None there = uniform).
 
     Returns
     -------
     DataFrame with ``method``, ``variant``, ``sequence`` (row in the set), ``row`` (row in
-    the source split) and one column per metric. ISM maps are reduced with the L2 norm at
-    the observed letter, other maps with the signed sum of map x input (SPEC section 6).
+    the source split) and one column per metric. Each map is reduced to position scores as
+    its method's registry entry says (ISM: the L2 norm at the observed letter; the others:
+    the signed sum of map x input, SPEC section 6).
     A corrected gradient lies in the simplex plane (angle 0), so angles are reported for
     raw gradient maps only.
     """
     truth = attributions.ground_truth if ground_truth is None else ground_truth
     if truth is None:
         raise DataFormatError("the attribution set holds no ground truth and none was given")
+    background = attributions.sequences.background if background is None else background
     X = attributions.X
     tables = []
     for method, variant, values in attributions.iter_maps():
         reduction = method.reduction
+        positions = dict(convention=convention, threshold=threshold, background=background)
         parts = [
-            interpretability_scores(values, X, truth, convention=convention, threshold=threshold, reduction=reduction),
-            cosine_similarity(values, truth),
-            signal_to_noise(values, X, truth, top_k=top_k, convention=convention, threshold=threshold, reduction=reduction),
+            interpretability_scores(values, X, truth, reduction=reduction, **positions),
+            cosine_similarity(values, truth, background=background),
+            signal_to_noise(values, X, truth, top_k=top_k, reduction=reduction, **positions),
         ]
-        if method.method in GRADIENT_METHODS and variant == "raw":
-            parts.append(angle_fractions(values, truth, convention=convention, threshold=threshold))
+        if method.gradient and variant == "raw":
+            parts.append(angle_fractions(values, truth, **positions))
         table = pd.concat(parts, axis=1).reset_index()
         table.insert(0, "variant", variant)
         table.insert(0, "method", method.method)
@@ -77,3 +105,151 @@ def summarize_scores(scores: pd.DataFrame) -> pd.DataFrame:
         table.insert(0, "method", method)
         parts.append(table)
     return pd.concat(parts, ignore_index=True)
+
+
+def ground_truth_for(
+    attributions: AttributionSet, data: str | os.PathLike | None = None, source="the attribution set"
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The ``(N, 4, L)`` ground truth of an attribution set and its background frequencies.
+
+    Returns ``(ground_truth, background)`` (background ``(4,)``, None = uniform): the set's
+    own, else from ``data``.
+
+    ``data`` is the HDF5 dataset the maps were computed from: its split named in the set
+    (``attributions.split``) at ``attributions.rows``. The sequences there must equal the
+    set's, so maps are never scored against another dataset's truth. ``source`` names the
+    set in messages (e.g. its file). Raises :class:`DataFormatError` when no ground truth can
+    be found or ``data`` does not fit, ``FileNotFoundError`` for a missing ``data`` file.
+    """
+    if attributions.ground_truth is not None:
+        return attributions.ground_truth, attributions.sequences.background
+    if data is None:
+        raise DataFormatError(f"{source} holds no ground truth; give the dataset it was computed from (--data)")
+    from ..data import load_h5
+
+    if attributions.split is None:
+        raise DataFormatError(f"{source} does not record its split, so the dataset {data} cannot supply the ground truth")
+    split = load_h5(require_file(data, "data file")).split(attributions.split)
+    if split.ground_truth is None:
+        raise DataFormatError(f"neither {source} nor {data} (split {attributions.split!r}) holds ground truth")
+    rows = attributions.rows
+    if rows.size and (rows.max() >= len(split) or split.X.shape[1:] != attributions.X.shape[1:]):
+        raise DataFormatError(f"{data} does not fit {source}: its {attributions.split} split has {len(split)} sequences of shape {split.X.shape[1:]}")
+    if not np.array_equal(split.X[rows], attributions.X):
+        raise DataFormatError(f"the sequences in {source} differ from rows of {data} ({attributions.split}); wrong data file?")
+    return split.ground_truth[rows], split.background
+
+
+def pooled_angles(
+    attributions: AttributionSet,
+    ground_truth: np.ndarray | None = None,
+    convention: str = "002",
+    threshold: float | None = None,
+    background=None,
+) -> pd.DataFrame:
+    """Pooled angle statistics (all, motif, background positions) of each raw gradient map.
+
+    ``ground_truth`` ``(N, 4, L)`` (default: the set's own) with its ``background`` (default:
+    the set's own) splits motif from background positions by ``convention`` / ``threshold``. Returns one row per (gradient method,
+    positions) with the columns of :func:`seqlens.evaluation.angle_summary` after ``method``
+    and ``positions``; empty when the set holds no gradient method.
+    """
+    truth = attributions.ground_truth if ground_truth is None else ground_truth
+    background = attributions.sequences.background if background is None else background
+    parts = []
+    for method in attributions.methods.values():
+        if method.gradient:
+            table = angle_summary(
+                method.maps["raw"], truth, convention=convention, threshold=threshold, background=background
+            ).reset_index()
+            table.insert(0, "method", method.method)
+            parts.append(table)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+@dataclass(eq=False)
+class AttributionScores:
+    """Every score of an attribution set (what :func:`score_attribution_file` returns).
+
+    attributions : the scored set (maps ``(N, 4, L)``).
+    ground_truth : the ``(N, 4, L)`` ground truth it was scored against.
+    background : that ground truth's background frequencies ``(4,)`` (None = uniform).
+    scores : per (method, variant, sequence) table (:func:`score_attributions`).
+    summary : mean +- SD per (method, variant, metric) (:func:`summarize_scores`).
+    angles : pooled angle statistics of the raw gradient maps (:func:`pooled_angles`;
+        empty without gradient methods).
+    convention, threshold : the positives' convention and its information threshold (bits).
+    top_k : background positions in the signal-to-noise denominator.
+    source : the attribution file, when scored from one.
+    """
+
+    attributions: AttributionSet
+    ground_truth: np.ndarray
+    background: np.ndarray | None
+    scores: pd.DataFrame
+    summary: pd.DataFrame
+    angles: pd.DataFrame
+    convention: str
+    threshold: float
+    top_k: int
+    source: Path | None = None
+
+
+def score_attribution_set(
+    attributions: AttributionSet,
+    ground_truth: np.ndarray | None = None,
+    data: str | os.PathLike | None = None,
+    convention: str = "002",
+    threshold: float | None = None,
+    top_k: int = 20,
+    source=None,
+    background=None,
+) -> AttributionScores:
+    """Scores, their summary and pooled gradient angles of every map of ``attributions``.
+
+    The ground truth is ``ground_truth`` if given, else the set's own, else rows of the
+    dataset ``data`` (:func:`ground_truth_for`), with its background (``background``
+    overrides it). Other parameters as :func:`score_attributions`. Raises :class:`DataFormatError` for a set without maps.
+    """
+    name = "the attribution set" if source is None else str(source)
+    if not attributions.methods:
+        raise DataFormatError(f"{name} holds no attribution maps")
+    info_threshold = resolve_threshold(convention, threshold)
+    if ground_truth is None:
+        truth, found_background = ground_truth_for(attributions, data, name)
+    else:
+        truth, found_background = ground_truth, attributions.sequences.background
+    background = found_background if background is None else background
+    scores = score_attributions(attributions, truth, convention=convention, threshold=threshold, top_k=top_k,
+                                background=background)
+    return AttributionScores(
+        attributions=attributions,
+        ground_truth=truth,
+        background=background,
+        scores=scores,
+        summary=summarize_scores(scores),
+        angles=pooled_angles(attributions, truth, convention, threshold, background),
+        convention=convention,
+        threshold=info_threshold,
+        top_k=top_k,
+        source=None if source is None else Path(source),
+    )
+
+
+def score_attribution_file(
+    path: str | os.PathLike,
+    data: str | os.PathLike | None = None,
+    convention: str = "002",
+    threshold: float | None = None,
+    top_k: int = 20,
+) -> AttributionScores:
+    """Load an attribution file (``seqlens attribute``) and score every map in it.
+
+    ``data``: the dataset it was computed from, needed only when the file holds no ground
+    truth. Raises ``FileNotFoundError`` for a missing file and :class:`DataFormatError` for
+    a file that is not an attribution file, holds no maps or does not fit ``data``.
+    """
+    resolve_threshold(convention, threshold)  # a bad convention fails before any file is read
+    path = require_file(path, "attribution file")
+    return score_attribution_set(load_attributions(path), data=data, convention=convention, threshold=threshold,
+                                 top_k=top_k, source=path)

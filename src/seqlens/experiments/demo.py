@@ -8,8 +8,12 @@ binary "regulatory code" task:
 3. test AUROC of each model;
 4. attribution maps (saliency raw and corrected, ISM) for the first positive test sequences;
 5. interpretability AUROC/AUPR against the ground truth;
-6. first-layer filters aligned into PPMs and matched to JASPAR 2016 with Tomtom;
+6. first-layer filters aligned into PPMs and matched to JASPAR 2016 with Tomtom (match
+   fraction by the best significant hit, SPEC section 6), and motif localisation AUROC;
 7. a Markdown report with tables and figures.
+
+Steps 5 and 6 are the library functions ``seqlens score`` and ``seqlens filters`` call:
+:func:`seqlens.evaluation.score_attribution_file` and :func:`seqlens.evaluation.filter_report`.
 
 Every step writes its result under ``out_dir`` and is skipped when that result is already
 there, so an interrupted demo continues where it stopped (training resumes from its
@@ -18,23 +22,21 @@ per-epoch checkpoint).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
 
-from ..attribution import attribute_split, load_attributions, save_attributions, select_rows
+from ..attribution import attribute_split, save_attributions, select_rows
 from ..data import load_h5, save_h5
-from ..evaluation import filter_alignment, score_attributions, summarize_scores
-from ..io_utils import atomic_path
+from ..evaluation import AttributionScores, FilterReport, filter_report, score_attribution_file
+from ..io_utils import atomic_path, json_ready, write_csv, write_json
 from ..models import build, load_model
 from ..motifs import write_meme
-from ..synthetic import REGULATORY_CODE_CORE, regulatory_code_dataset
-from ..tomtom import match_statistics, tomtom_table
+from ..synthetic import regulatory_code_dataset
+from ..tomtom import DEFAULT_CRITERION, MATCH_CRITERIA
 from ..training import evaluate, fit
 
 
@@ -53,6 +55,7 @@ class DemoSettings:
     n_attributed: int = 500  # papers: the first 500 positive test sequences
     convention: str = "002"
     evalue: float = 0.1
+    criterion: str = DEFAULT_CRITERION  # a filter matches when its best significant hit is a core TF (SPEC 6)
     jaspar_release: int = 2016
     log: Callable[[str], None] = field(default=lambda message: None, repr=False)
 
@@ -81,7 +84,8 @@ def _trained_model(out: Path, dataset, activation: str, s: DemoSettings, verbose
     return load_model(run), run, history
 
 
-def _attributions(out: Path, model, dataset, activation: str, s: DemoSettings, verbose: bool):
+def _attributions(out: Path, model, dataset, activation: str, s: DemoSettings, verbose: bool) -> AttributionScores:
+    """Attribution maps of the first positive test sequences (computed once), scored."""
     path = out / f"attributions_{activation}.h5"
     if not _step_done(path):
         s.log(f"attribution maps ({', '.join(s.methods)}) of the {activation} model -> {path}")
@@ -89,20 +93,26 @@ def _attributions(out: Path, model, dataset, activation: str, s: DemoSettings, v
         result = attribute_split(model, dataset.test, s.methods, rows=rows, seed=s.seed, verbose=verbose,
                                  split_name="test", task_name=dataset.task_names[0])
         save_attributions(result, path)
-    return load_attributions(path)
+    return score_attribution_file(path, convention=s.convention)
 
 
-def _filters(out: Path, model, dataset, activation: str, s: DemoSettings) -> dict:
-    alignment = filter_alignment(model, dataset.test.X)
-    write_meme(alignment.motifs, out / f"filters_{activation}.meme")
-    table = tomtom_table(alignment.motifs, targets=s.jaspar_release)
-    stats = match_statistics(table, list(REGULATORY_CODE_CORE), evalue=s.evalue)
+def _filters(out: Path, model, dataset, activation: str, s: DemoSettings) -> FilterReport:
+    """The filter analysis of ``seqlens filters`` on the test split; the filters written to MEME."""
+    report = filter_report(model, dataset.test, dataset=dataset, database=s.jaspar_release, evalue=s.evalue,
+                           criterion=s.criterion)
+    write_meme(report.motifs, out / f"filters_{activation}.meme")
+    return report
+
+
+def _filter_summary(report: FilterReport) -> dict:
+    stats = report.statistics or {}
+    local = report.localization or {}
     return {
-        "match_fraction": float(stats.summary["match_fraction"]),
-        "other_fraction": float(stats.summary["other_fraction"]),
-        "tfs_found": stats.coverage.loc[stats.coverage["found"], "tf"].tolist(),
-        "motifs": alignment.motifs,
-        "per_filter": stats.per_filter,
+        "criterion": report.criterion,
+        "match_fraction": float(stats.get("match_fraction", float("nan"))),
+        "other_fraction": float(stats.get("other_fraction", float("nan"))),
+        "tfs_found": list(stats.get("tfs_found", [])),
+        "localization_auroc": {name: values["pooled_auroc"] for name, values in local.items()},
     }
 
 
@@ -111,7 +121,9 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
 
     The summary holds, per first-layer activation: test AUROC, epochs trained, mean +- SD
     interpretability AUROC and AUPR per attribution method and variant, and the filter
-    match statistics; plus the paths of the report and figures.
+    analysis (``criterion``, ``match_fraction``, ``other_fraction``, ``tfs_found``,
+    ``localization_auroc`` pooled for the filters and the true PWMs); plus the paths of the
+    report and figures. Values are JSON-ready (NaN as None).
     """
     from ..plotting import metric_boxplot, plot_attribution, plot_filters
 
@@ -124,44 +136,38 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
     for activation in s.activations:
         model, run, history = _trained_model(out, dataset, activation, s, verbose)
         test = evaluate(model, dataset.test)
-        attributions = _attributions(out, model, dataset, activation, s, verbose)
-        scores = score_attributions(attributions, convention=s.convention)
-        scores.insert(0, "model", f"{s.model} {activation}")
-        score_tables.append(scores)
+        scored = _attributions(out, model, dataset, activation, s, verbose)
+        attributions = scored.attributions
+        score_tables.append(scored.scores.assign(model=f"{s.model} {activation}")[["model", *scored.scores.columns]])
         s.log(f"matching first-layer filters of the {activation} model to JASPAR {s.jaspar_release}")
         filters = _filters(out, model, dataset, activation, s)
-        plot_filters(filters["motifs"][:24], ncols=6, title=f"{s.model} {activation}: first-layer filters",
+        plot_filters(filters.motifs[:24], ncols=6, title=f"{s.model} {activation}: first-layer filters",
                      path=out / f"filters_{activation}.png")
         first = attributions.methods["saliency"]
         plot_attribution(first.maps.get("corrected", first.maps["raw"])[0], X=attributions.X[0],
-                         ground_truth=attributions.ground_truth[0],
+                         ground_truth=scored.ground_truth[0], background=scored.background,
                          title=f"{s.model} {activation}: corrected saliency x input, test sequence {attributions.rows[0]}",
                          path=out / f"saliency_{activation}.png")
         summary["models"][activation] = {
             "run": str(run),
             "epochs": int(len(history)),
             "test_auroc": float(test["auroc"].iloc[0]),
-            "interpretability": summarize_scores(scores.drop(columns="model"))
-            .query("metric in ['auroc', 'aupr_trapezoid']")
-            .to_dict("records"),
-            "filters": {k: v for k, v in filters.items() if k not in ("motifs", "per_filter")},
+            "interpretability": scored.summary.query("metric in ['auroc', 'aupr_trapezoid']").to_dict("records"),
+            "filters": _filter_summary(filters),
         }
     all_scores = pd.concat(score_tables, ignore_index=True)
-    with atomic_path(out / "scores.csv") as tmp:
-        all_scores.to_csv(tmp, index=False)
+    write_csv(all_scores, out / "scores.csv")
     all_scores["map"] = all_scores["method"] + " " + all_scores["variant"]
     metric_boxplot(all_scores, x="map", y="auroc", hue="model", title="interpretability AUROC per sequence",
                    path=out / "interpretability_auroc.png")
     summary["report"] = str(_write_report(out, summary, s))
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
+    summary = json_ready(summary, "demo summary")
+    write_json(summary, out / "summary.json")
     return summary
 
 
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+def _number(value, digits: int = 3) -> str:
+    return "-" if value is None or value != value else f"{value:.{digits}f}"
 
 
 def _write_report(out: Path, summary: dict, s: DemoSettings) -> Path:
@@ -171,6 +177,7 @@ def _write_report(out: Path, summary: dict, s: DemoSettings) -> Path:
         f"Dataset: {s.n} synthetic sequences (SP1, GABPA, CEBPB, MAX, YY1 from JASPAR 2016), seed {s.seed}.",
         f"Model: {s.model}; interpretability scored on the first {s.n_attributed} positive test sequences",
         f"(convention {s.convention}); filters matched to JASPAR {s.jaspar_release} with Tomtom (E <= {s.evalue}).",
+        "AUPR: trapezoid rule over the PR curve (as the original code).",
         "",
         "| first layer | epochs | test AUROC | map | interpretability AUROC | AUPR (trapezoid) |",
         "|---|---:|---:|---|---|---|",
@@ -182,11 +189,17 @@ def _write_report(out: Path, summary: dict, s: DemoSettings) -> Path:
         for (method, variant), metrics in by_map.items():
             lines.append(f"| {activation} | {m['epochs']} | {m['test_auroc']:.3f} | {method} ({variant}) | "
                          f"{metrics.get('auroc', '')} | {metrics.get('aupr_trapezoid', '')} |")
-    lines += ["", "| first layer | filters matching a core TF | matching only other motifs | core TFs found |",
-              "|---|---:|---:|---|"]
+    lines += ["", f"Filter match fraction: criterion {s.criterion!r}, a filter counts when its {MATCH_CRITERIA[s.criterion]}.",
+              "Localisation AUROC: pooled over motif and background regions of the test sequences (paper 002).", "",
+              "| first layer | filters matching a core TF | significant hits, not counted | core TFs found "
+              "| localisation AUROC (filters) | localisation AUROC (true PWMs) |",
+              "|---|---:|---:|---|---:|---:|"]
     for activation, m in summary["models"].items():
         f = m["filters"]
-        lines.append(f"| {activation} | {f['match_fraction']:.2f} | {f['other_fraction']:.2f} | {', '.join(f['tfs_found']) or '-'} |")
+        local = f["localization_auroc"]
+        cells = [_number(local.get(k)) for k in ("filters", "true_pwms")]
+        lines.append(f"| {activation} | {_number(f['match_fraction'], 2)} | {_number(f['other_fraction'], 2)} "
+                     f"| {', '.join(f['tfs_found']) or '-'} | {cells[0]} | {cells[1]} |")
     lines += [
         "",
         "Paper 002 (10 seeds): cnn_local saliency interpretability AUROC 0.771 +- 0.013 (relu) vs",

@@ -16,10 +16,10 @@ import math
 import torch
 from torch import fx, nn
 
-from ..errors import SequenceError
+from ..errors import ModelError
+from ..validation import check_sequence_shape
 from .activations import ElementwiseActivation, ReLU
 from .state import model_state
-from ..errors import ModelError
 
 BN_EPS = 1e-3
 BN_MOMENTUM = 0.01
@@ -219,10 +219,7 @@ class ZooModel(nn.Module):
     def _check_input(self, x: torch.Tensor, any_length: bool = False) -> None:
         if isinstance(x, fx.Proxy):
             return  # symbolic tracing (fast ISM) has no concrete shape to check
-        length = self.config.input_length
-        if x.dim() != 3 or x.shape[1] != 4 or not (any_length or x.shape[2] == length):
-            want = "(N, 4, L)" if any_length else f"(N, 4, {length})"
-            raise SequenceError(f"model input must have shape {want}, got {tuple(x.shape)}")
+        check_sequence_shape(x.shape, "model input", length=None if any_length else self.config.input_length)
 
     def _analysis_pass(self, X: torch.Tensor, batch_size: int, step):
         """Run ``step(batch)`` over ``X`` (N, 4, L) in eval mode without gradients.

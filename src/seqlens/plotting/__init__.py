@@ -7,6 +7,8 @@
   draws one PathCollection per letter instead of one patch per glyph.
 - Evaluation results (:mod:`seqlens.plotting.metrics`): :func:`metric_boxplot`,
   :func:`metric_scatter`, :func:`angle_histogram_plot`.
+- A scored attribution set (:mod:`seqlens.plotting.reports`): :func:`attribution_score_plots`
+  (AUROC box plot, angle histograms, logos; what ``seqlens score`` draws).
 
 Every function takes ``path=None``: when given, the figure is saved atomically as PNG, SVG
 or PDF (by extension) and the Path is returned; otherwise the Axes or Figure. Figures are
@@ -26,10 +28,13 @@ from .logos import (
     stack_glyphs,
 )
 from .metrics import angle_histogram_plot, metric_boxplot, metric_scatter
+from .reports import attribution_logo_matrix, attribution_score_plots
 
 __all__ = [
     "LETTER_COLORS",
     "angle_histogram_plot",
+    "attribution_logo_matrix",
+    "attribution_score_plots",
     "draw_glyphs",
     "ground_truth_spans",
     "logo",

@@ -30,9 +30,9 @@ from matplotlib.transforms import blended_transform_factory
 
 from ..alphabet import DNA
 from ..errors import DataFormatError, SeqlensError
-from ..evaluation._checks import as_array, as_ground_truth, as_one_hot, same_shape
-from ..evaluation.interpretability import BACKGROUND_TOL, position_information
-from ..motifs import Motif
+from ..data import BACKGROUND_TOL, check_background, position_information
+from ..motifs import Motif, information_content
+from ..validation import as_array, as_one_hot_array, as_probability_matrix, check_int, check_same_shape
 from ._figures import axes_or_new, new_figure, save_or_return
 
 LogoKind = Literal["attribution", "probability", "information"]
@@ -146,35 +146,37 @@ def as_matrix(matrix, name: str = "matrix") -> np.ndarray:
     return arr
 
 
-def logo_heights(matrix, kind: LogoKind = "attribution", name: str = "matrix") -> np.ndarray:
+def logo_heights(matrix, kind: LogoKind = "attribution", name: str = "matrix", background=None) -> np.ndarray:
     """Letter heights ``(4, L)`` float64 for a logo of ``kind``.
 
     ``"attribution"``: the values themselves (signed). ``"probability"``: a probability
     matrix (columns sum to 1) as is. ``"information"``: probabilities times the column's
-    information content in bits (0 to 2); background columns (``IC <= 1e-6``, uniform up to
-    the log epsilon) get height 0 rather than invisible slivers.
+    information content in bits (0 to 2), relative to ``background`` (four frequencies;
+    None = uniform); background columns (``IC <= 1e-6``, the background up to the log
+    epsilon) get height 0 rather than invisible slivers.
     """
     if kind not in LOGO_KINDS:
         raise SeqlensError(f"logo kind must be one of {list(LOGO_KINDS)}, got {kind!r}")
     arr = as_matrix(matrix, name)
     if kind == "attribution":
         return arr
-    probs = as_ground_truth(arr[None], name)[0]
+    probs = as_probability_matrix(arr[None], name)[0]
     if kind == "probability":
         return probs
-    information = position_information(probs[None])[0]
+    information = information_content(probs, background=check_background(background))
     return probs * np.where(information > BACKGROUND_TOL, information, 0.0)
 
 
-def ground_truth_spans(ground_truth, min_information: float = BACKGROUND_TOL) -> pd.DataFrame:
+def ground_truth_spans(ground_truth, min_information: float = BACKGROUND_TOL, background=None) -> pd.DataFrame:
     """Runs of ground-truth columns with more than ``min_information`` bits, as a site table.
 
-    ``ground_truth`` is one sequence model ``(4, L)``. Returns columns ``start``, ``end``
+    ``ground_truth`` is one sequence model ``(4, L)``, information measured relative to its
+    ``background`` (``seqlens.data.position_information``; None = uniform). Returns columns ``start``, ``end``
     (exclusive) and ``motif`` (empty: the ground truth has no names). Motifs that abut form
     a single run; use the dataset's ``motif_sites`` table for names and exact boundaries.
     """
-    probs = as_ground_truth(as_matrix(ground_truth, "ground_truth")[None])[0]
-    informative = position_information(probs[None])[0] > min_information
+    probs = as_probability_matrix(as_matrix(ground_truth, "ground_truth")[None])[0]
+    informative = position_information(probs[None], background)[0] > min_information
     changes = np.flatnonzero(np.diff(np.concatenate(([0], informative.astype(np.int8), [0]))))
     return pd.DataFrame({"start": changes[::2], "end": changes[1::2], "motif": ""})
 
@@ -276,6 +278,7 @@ def logo(
     site_labels: bool = True,
     alphabet: str = DNA,
     colors: dict[str, str] | None = None,
+    background=None,
     path: str | os.PathLike | None = None,
 ):
     """Draw a sequence logo of one ``(4, L)`` matrix.
@@ -293,13 +296,15 @@ def logo(
     flip_below : draw negative letters upside down (logomaker's default).
     site_labels : write motif names above shaded spans.
     alphabet, colors : letters of the four channels and overrides of :data:`LETTER_COLORS`.
+    background : for ``kind="information"``, the frequencies information is measured
+        against (None = uniform).
     path : save the figure there (``.png``, ``.svg`` or ``.pdf``) and return the Path.
 
     Returns
     -------
     The Axes, or the saved file's Path when ``path`` is given.
     """
-    heights = logo_heights(matrix, kind)
+    heights = logo_heights(matrix, kind, background=background)
     spans = None if sites is None else site_spans(sites, heights.shape[1], sequence)
     ax = axes_or_new(ax, _logo_width(heights.shape[1]), _PANEL_HEIGHT)
     draw_glyphs(ax, heights, alphabet=alphabet, colors=colors, flip_below=flip_below)
@@ -320,6 +325,7 @@ def plot_attribution(
     sequence: int | None = None,
     title: str | None = None,
     flip_below: bool = True,
+    background=None,
     path: str | os.PathLike | None = None,
 ):
     """An attribution logo, with the ground-truth logo above it when given.
@@ -332,6 +338,8 @@ def plot_attribution(
     ground_truth : the sequence model ``(4, L)``; adds an information logo panel on top.
     sites : motif-site table to shade on both panels (see :func:`site_spans`); when None
         and ``ground_truth`` is given, runs of informative ground-truth columns are shaded.
+    background : the ground truth's background frequencies (``split.background``; None =
+        uniform): information is measured against them.
     path : save there (``.png``, ``.svg``, ``.pdf``) and return the Path.
 
     Returns
@@ -340,19 +348,19 @@ def plot_attribution(
     """
     values = as_matrix(attr, "attr")
     if X is not None:
-        one_hot = as_one_hot(as_matrix(X, "X")[None])[0]
-        same_shape(one_hot, values, "X", "attr")
+        one_hot = as_one_hot_array(as_matrix(X, "X")[None])[0]
+        check_same_shape(one_hot, values, "X", "attr")
         values = values * one_hot
     truth = None
     if ground_truth is not None:
         truth = as_matrix(ground_truth, "ground_truth")
-        same_shape(truth, values, "ground_truth", "attr")
+        check_same_shape(truth, values, "ground_truth", "attr")
     if sites is None and truth is not None:
-        sites, sequence = ground_truth_spans(truth), None
+        sites, sequence = ground_truth_spans(truth, background=background), None
     figure = new_figure(_logo_width(values.shape[1]), _PANEL_HEIGHT * (1 + (truth is not None)) + 0.3)
     axes = figure.subplots(1 + (truth is not None), 1, sharex=True, squeeze=False)[:, 0]
     if truth is not None:
-        logo(truth, ax=axes[0], kind="information", sites=sites, sequence=sequence, ylabel="ground truth (bits)")
+        logo(truth, ax=axes[0], kind="information", background=background, sites=sites, sequence=sequence, ylabel="ground truth (bits)")
     logo(values, ax=axes[-1], kind="attribution", sites=sites, sequence=sequence, site_labels=truth is None,
          flip_below=flip_below, ylabel="attribution x input" if X is not None else "attribution")
     axes[-1].set_xlabel("position")
@@ -408,8 +416,7 @@ def plot_filters(
     items = list(motifs)
     if not items:
         raise SeqlensError("plot_filters needs at least one motif")
-    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
-        raise SeqlensError(f"ncols must be a positive integer, got {ncols!r}")
+    ncols = check_int(ncols, "ncols")
     if labels is not None and len(labels) != len(items):
         raise SeqlensError(f"labels has {len(labels)} entries for {len(items)} motifs")
     matrices = [_motif_matrix(item, i) for i, item in enumerate(items)]

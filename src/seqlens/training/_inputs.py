@@ -1,12 +1,12 @@
-"""Input checks at the public boundary of :mod:`seqlens.training`."""
+"""Input checks at the public boundary of :mod:`seqlens.training` (on :mod:`seqlens.validation`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from ..alphabet import validate_one_hot
-from ..errors import DataFormatError, SequenceError
+from ..errors import DataFormatError
+from ..validation import as_sequence_tensor
 
 
 def as_inputs(X, name: str = "X", one_hot: bool = True) -> torch.Tensor:
@@ -14,20 +14,8 @@ def as_inputs(X, name: str = "X", one_hot: bool = True) -> torch.Tensor:
 
     ``one_hot=False`` accepts any finite values (e.g. already perturbed inputs).
     """
-    if isinstance(X, torch.Tensor):
-        X = X.detach().cpu()
-    else:
-        X = torch.as_tensor(np.asarray(X))
-    if X.ndim != 3 or X.shape[1] != 4:
-        raise SequenceError(f"{name} must have shape (N, 4, L), got {tuple(X.shape)}")
-    if X.shape[0] == 0:
-        raise SequenceError(f"{name} holds no sequences")
-    X = X.to(torch.float32)
-    if one_hot:
-        validate_one_hot(X, name=name)
-    elif not torch.isfinite(X).all():
-        raise SequenceError(f"{name} contains NaN or infinite values")
-    return X
+    X = X.detach().cpu() if isinstance(X, torch.Tensor) else X
+    return as_sequence_tensor(X, name, one_hot=one_hot, dtype=torch.float32)
 
 
 def as_labels(y, n: int, name: str = "y") -> torch.Tensor:

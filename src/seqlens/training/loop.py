@@ -18,18 +18,18 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from torch import nn
 
 from ..alphabet import as_rng
 from ..errors import DataFormatError, SeqlensError
+from ..evaluation.classification import classification_scores
 from ..io_utils import atomic_path
 from ..models import ModelConfig, l2_penalty, save_model
 from ..models.state import model_device, model_state
+from ..progress import console, progress_bar
 from ._inputs import as_inputs, as_labels
 from .methods import Adversarial, AngleRegularization, GaussianNoise, TrainingMethod, training_method
-from ..evaluation.classification import classification_scores
 from .metrics import batched_logits
 from .robust import input_gradient_angles, pgd_perturb
 
@@ -362,7 +362,6 @@ def fit(
     out_dir = Path(out_dir) if out_dir is not None else None
     checkpoint = _load_checkpoint(out_dir, settings) if (out_dir is not None and resume) else None
 
-    console = Console(stderr=True)
     devices = [target.index or 0] if target.type == "cuda" else []
     with torch.random.fork_rng(devices=devices), model_state(model, target, training=True):
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -389,16 +388,7 @@ def fit(
                 console.print(f"{out_dir} holds a finished run ({start} epochs); resume=False (CLI: --no-resume) starts over")
 
         trainer = _Trainer(model, X_train, y_train, method, batch_size, l2, rc_augment, target, generator, optimizer)
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=not verbose,
-            transient=True,
-        )
-        with progress:
+        with progress_bar(enabled=verbose) as progress:
             bar_task = progress.add_task("train", total=1)
             for epoch in range(start + 1, epochs + 1):
                 if stopper.stopped:

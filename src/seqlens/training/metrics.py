@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import pandas as pd
 import torch
-from rich.progress import Progress
 from torch import nn
 
+from ..data import default_task_names
 from ..errors import DataFormatError, SeqlensError
 from ..evaluation.classification import classification_scores
 from ..models.state import model_state
+from ..progress import progress_bar
 from ._inputs import as_inputs, as_labels
 
 def batched_logits(model: nn.Module, X: torch.Tensor, batch_size: int, device, verbose: bool = False) -> torch.Tensor:
     """Logits ``(N, T)`` (float32, CPU) of ``X`` ``(N, 4, L)`` with the model as it is set up."""
     chunks = []
-    with torch.inference_mode(), Progress(disable=not verbose, transient=True) as bar:
+    with torch.inference_mode(), progress_bar(enabled=verbose) as bar:
         task = bar.add_task("predict", total=X.shape[0])
         for start in range(0, X.shape[0], batch_size):
             out = model(X[start : start + batch_size].to(device))
@@ -57,7 +58,8 @@ def evaluate(
     ----------
     split : a :class:`seqlens.data.Split` (anything with ``X`` ``(N, 4, L)`` and ``y``
         ``(N, T)``), or the inputs ``X`` themselves with labels given as ``y``.
-    task_names : one name per output (default ``task0``, ``task1``, ...).
+    task_names : one name per output (default ``seqlens.data.default_task_names``:
+        ``label`` for one output, ``task_0``, ``task_1``, ... otherwise).
 
     Returns
     -------
@@ -76,7 +78,7 @@ def evaluate(
     if probs.shape[1] != y.shape[1]:
         raise DataFormatError(f"model has {probs.shape[1]} outputs but the labels have {y.shape[1]} columns")
     if task_names is None:
-        task_names = [f"task{t}" for t in range(y.shape[1])]
+        task_names = default_task_names(y.shape[1])
     elif len(task_names) != y.shape[1]:
         raise DataFormatError(f"{len(task_names)} task names given for {y.shape[1]} outputs")
     table = classification_scores(y, probs, output_names=task_names)

@@ -6,12 +6,11 @@ are logits ``(N, T)``.
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..attribution.correction import gradient_angles
 from ..errors import SeqlensError
 from ..models.state import model_state
 from ._inputs import as_inputs, as_labels
@@ -91,28 +90,18 @@ def pgd_attack(
     return out
 
 
-_ANGLE_EPS = 1e-12
-
-
 def simplex_angles(grad: torch.Tensor, unit: str = "degrees") -> torch.Tensor:
-    """Angle between each position's 4-vector gradient and the simplex plane.
+    """Differentiable angle between each position's 4-vector gradient and the simplex plane.
 
-    ``sin(theta) = sum_a g_a / (2 ||g||_2)`` (seed 003): the plane ``sum_a x_a = 1`` has unit
-    normal ``(1, 1, 1, 1) / 2``. ``grad`` is ``(N, 4, L)``; returns ``(N, L)`` in ``unit``
-    ("degrees" or "radians"), signed, in [-90, 90] degrees. Differentiable: an all-zero
-    gradient gets angle 0 (``||g||`` is computed as ``sqrt(sum g^2 + 1e-12)``) and ``sin`` is
-    clamped just inside [-1, 1] so ``asin`` keeps a finite derivative.
+    :func:`seqlens.attribution.gradient_angles` with ``differentiable=True`` (the formula of
+    paper 003, smoothed so an all-zero gradient has angle 0 and a finite derivative), in
+    ``unit`` ("degrees" or "radians"), signed, in [-90, 90] degrees. ``grad`` is
+    ``(N, 4, L)``; returns ``(N, L)``.
     """
-    if grad.ndim != 3 or grad.shape[1] != 4:
-        raise SeqlensError(f"gradients must have shape (N, 4, L), got {tuple(grad.shape)}")
-    norm = torch.sqrt(grad.pow(2).sum(dim=1) + _ANGLE_EPS)
-    sine = (grad.sum(dim=1) / (2 * norm)).clamp(-1 + 1e-6, 1 - 1e-6)
-    theta = torch.asin(sine)
-    if unit == "degrees":
-        return theta * (180 / math.pi)
-    if unit == "radians":
-        return theta
-    raise SeqlensError(f"angle unit must be 'degrees' or 'radians', got {unit!r}")
+    if unit not in ("degrees", "radians"):
+        raise SeqlensError(f"angle unit must be 'degrees' or 'radians', got {unit!r}")
+    degrees = gradient_angles(grad, differentiable=True)
+    return degrees if unit == "degrees" else torch.deg2rad(degrees)
 
 
 def input_gradient_angles(model: nn.Module, x: torch.Tensor, unit: str = "degrees", create_graph: bool = False):

@@ -1,0 +1,65 @@
+"""Dataset containers and the files they come from: HDF5, FASTA, BED + genome FASTA.
+
+Submodules:
+
+* :mod:`seqlens.data.containers`: :class:`Split` and :class:`SeqDataset` with their shape
+  and content checks, the split names ``SPLITS`` and ``MOTIF_SITE_COLUMNS``;
+* :mod:`seqlens.data.ground_truth`: which ground-truth positions are motif and which are
+  background (:func:`position_information` relative to the background,
+  :func:`background_positions`), the one helper every consumer uses;
+* :mod:`seqlens.data.stats`: :func:`summary`, the JSON-ready description of a dataset;
+* :mod:`seqlens.data.hdf5`: :func:`load_h5` / :func:`save_h5` in the seqlens and papers'
+  layouts, and the split-group readers and writers other HDF5 files reuse;
+* :mod:`seqlens.data.fasta`: FASTA files, labels tables and :func:`dataset_from_fasta`;
+* :mod:`seqlens.data.splits`: :func:`split_rows` / :func:`split_arrays`, the one
+  train/valid/test split;
+* :mod:`seqlens.data.bed`: BED intervals and their sequences from a genome FASTA (pyfaidx).
+"""
+
+from .bed import extract_regions, read_bed
+from .containers import MOTIF_SITE_COLUMNS, SPLITS, SeqDataset, Split, default_task_names
+from .fasta import dataset_from_fasta, read_fasta, read_labels
+from .ground_truth import BACKGROUND_TOL, background_positions, check_background, position_information
+from .splits import split_arrays, split_rows, split_sizes
+from .hdf5 import (
+    FORMAT_VERSION,
+    LAYOUTS,
+    h5_layout,
+    load_h5,
+    open_h5,
+    read_split_group,
+    require_dataset,
+    save_h5,
+    write_split_group,
+)
+from .stats import summary
+
+__all__ = [
+    "BACKGROUND_TOL",
+    "FORMAT_VERSION",
+    "LAYOUTS",
+    "MOTIF_SITE_COLUMNS",
+    "SPLITS",
+    "SeqDataset",
+    "Split",
+    "background_positions",
+    "check_background",
+    "default_task_names",
+    "dataset_from_fasta",
+    "extract_regions",
+    "h5_layout",
+    "load_h5",
+    "open_h5",
+    "position_information",
+    "read_bed",
+    "read_fasta",
+    "read_labels",
+    "read_split_group",
+    "require_dataset",
+    "save_h5",
+    "split_arrays",
+    "split_rows",
+    "split_sizes",
+    "summary",
+    "write_split_group",
+]

@@ -1,0 +1,230 @@
+"""The whole first-layer filter analysis of one model (papers 002, 004; SPEC section 6).
+
+:func:`filter_report` is what ``seqlens filters`` and the demo run: filter PPMs by activation
+alignment over a split (:func:`seqlens.evaluation.filter_alignment`), Tomtom against a motif
+database (:func:`seqlens.tomtom.tomtom_table`), match statistics against the ground-truth
+TFs (:func:`seqlens.tomtom.match_statistics`; TF names from :func:`ground_truth_tfs`), and,
+when the split has ground truth, the motif localisation AUROC of the filter scan next to
+that of the true PWMs (:func:`filter_localization`). It returns a :class:`FilterReport`
+holding every table and statistic; writing files is the caller's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SeqlensError
+from ..motifs import load_motifs
+from ..tomtom import DEFAULT_CRITERION, MATCH_CRITERIA, best_hits, check_criterion, match_statistics, tomtom_table
+from .filters import FilterAlignment, filter_alignment
+from .localization import filter_scan, localization_auroc, pwm_scan
+from .summary import summarize
+
+#: Task names that are not TF names (the default of a one-task dataset).
+GENERIC_TASK_NAMES = ("label",)
+
+
+def ground_truth_tfs(dataset=None, split=None, tfs: str | Sequence[str] | None = None, given_as: str = "given") -> tuple[list[str], str]:
+    """The TF names the filters should match, and where they came from.
+
+    In order: ``tfs`` (a list, or a comma-separated string; source ``given_as``); the
+    generator's metadata of ``dataset`` (``core_motifs`` of the regulatory-code task: the
+    background motifs of its negatives are not ground truth; ``tfs`` of the multitask task);
+    the motifs embedded in sequences of ``split`` with a positive label (motif sites); the
+    dataset's task names unless generic (``label``, ``task_0`` ...). Empty (source
+    ``"none"``) when none applies. ``dataset`` is a :class:`seqlens.data.SeqDataset`,
+    ``split`` a :class:`seqlens.data.Split` (either may be None).
+    """
+    if tfs is not None:
+        items = tfs.split(",") if isinstance(tfs, str) else list(tfs)
+        names = [str(name).strip() for name in items if str(name).strip()]
+        if not names:
+            raise SeqlensError(f"{given_as} lists no TF names: {tfs!r}")
+        return names, given_as
+    metadata = getattr(dataset, "metadata", None) or {}
+    for key in ("core_motifs", "tfs"):
+        records = metadata.get(key)
+        if records:
+            return [str(r["name"]) for r in records], f"dataset metadata ({key})"
+    if split is not None and split.motif_sites is not None:
+        positive = np.flatnonzero((split.y == 1).any(axis=1))
+        sites = split.motif_sites[split.motif_sites["sequence"].isin(positive)]
+        if len(sites):
+            return list(dict.fromkeys(sites["motif"])), "motif sites of positive sequences"
+    task_names = getattr(dataset, "task_names", None) or []
+    names = [t for t in task_names if t not in GENERIC_TASK_NAMES and not t.startswith("task_")]
+    return names, "task names" if names else "none"
+
+
+def filter_localization(model, split, motifs: Sequence = (), batch_size: int = 256, device=None) -> dict:
+    """Motif localisation AUROC of the filter scan and, given ``motifs``, of the true PWMs' scan.
+
+    ``split`` needs ground truth ``(N, 4, L)``. Returns ``{"filters": {...}, "true_pwms":
+    {...}}`` (the latter only with motifs), each with ``pooled_auroc`` (AUROC over the regions
+    of all sequences, the paper's number), ``mean_auroc`` / ``sd_auroc`` over sequences (None
+    when no sequence has both kinds of region) and ``n_sequences`` (sequences with an AUROC).
+    """
+    if split.ground_truth is None:
+        raise SeqlensError("localisation needs a split with ground truth")
+    scans = {"filters": filter_scan(model, split.X, batch_size=batch_size, device=device)}
+    if motifs:
+        scans["true_pwms"] = pwm_scan(split.X, list(motifs), background=split.background)
+    results = {}
+    for name, scan in scans.items():
+        local = localization_auroc(scan, split.ground_truth, background=split.background)
+        stats = summarize(local.per_sequence, ["auroc"]).loc["auroc"]
+        results[name] = {
+            "pooled_auroc": local.pooled_auroc,
+            "mean_auroc": None if np.isnan(stats["mean"]) else float(stats["mean"]),
+            "sd_auroc": None if np.isnan(stats["sd"]) else float(stats["sd"]),
+            "n_sequences": int(stats["n"]),
+        }
+    return results
+
+
+@dataclass(eq=False)
+class FilterReport:
+    """Result of :func:`filter_report`.
+
+    alignment : the filter motifs (one per filter) and their site table.
+    tomtom : every (filter, database motif) pair (:func:`seqlens.tomtom.tomtom_table`).
+    per_filter : the alignment table (``filter``, ``name``, ``n_sites`` ...) with each
+        filter's best significant hit (``n_significant``, ``best_target_id``,
+        ``best_target_name``, ``best_p_value``), ``ground_truth_tf`` (with TFs) and
+        ``category`` (``ground_truth`` / ``other`` / ``none``; without TFs only ``other`` /
+        ``none``).
+    coverage : one row per ground-truth TF (None without TFs).
+    statistics : match statistics (``match_fraction``, ``other_fraction``, ``tf_coverage``,
+        ``criterion`` ...; None without TFs).
+    ground_truth_tfs, ground_truth_source : the TF names and where they came from.
+    localization : :func:`filter_localization` (None without ground truth or when skipped).
+    criterion : how a filter is counted for a TF (a key of :data:`seqlens.tomtom.MATCH_CRITERIA`).
+    evalue, qvalue : the significance threshold(s) used.
+    n_database_motifs : motifs in the database after ``exclude``.
+    """
+
+    alignment: FilterAlignment
+    tomtom: pd.DataFrame
+    per_filter: pd.DataFrame
+    coverage: pd.DataFrame | None
+    statistics: dict | None
+    ground_truth_tfs: list[str]
+    ground_truth_source: str
+    localization: dict | None
+    criterion: str
+    evalue: float | None
+    qvalue: float | None
+    n_database_motifs: int
+
+    @property
+    def motifs(self) -> list:
+        """The filter motifs (:class:`seqlens.motifs.Motif`, one per filter)."""
+        return self.alignment.motifs
+
+    @property
+    def criterion_description(self) -> str:
+        """The counting rule in words, e.g. ``"best significant hit is a ground-truth TF"``."""
+        return MATCH_CRITERIA[self.criterion]
+
+    def hit_labels(self) -> list[str]:
+        """One label per filter: its best significant hit (``*`` marks a filter counted for a ground-truth TF)."""
+        return [hit_label(row) for row in self.per_filter.itertuples()]
+
+
+def hit_label(row) -> str:
+    """A filter's best significant hit for logo titles and summaries, ``*`` marking one counted for a ground-truth TF."""
+    if row.category == "none":
+        return "no match"
+    name = f"{row.best_target_name} ({row.best_target_id})"
+    return f"{name}, p={row.best_p_value:.1e}" + (" *" if row.category == "ground_truth" else "")
+
+
+def _best_hits_only(table: pd.DataFrame, evalue, qvalue) -> pd.DataFrame:
+    """Per-filter table without ground-truth TFs: best significant hit, category ``other`` or ``none``."""
+    best = best_hits(table, evalue=evalue, qvalue=qvalue)
+    return best[["query", "n_significant"]].assign(
+        best_target_id=best["target_id"],
+        best_target_name=best["target_name"],
+        best_p_value=best["p_value"],
+        category=np.where(best["n_significant"] > 0, "other", "none"),
+    )
+
+
+def filter_report(
+    model,
+    split,
+    dataset=None,
+    database=2016,
+    tfs: str | Sequence[str] | None = None,
+    tfs_given_as: str = "given",
+    evalue: float | None = None,
+    qvalue: float | None = None,
+    criterion: str = DEFAULT_CRITERION,
+    threshold: float = 0.5,
+    window: int | None = None,
+    trim: bool = False,
+    exclude: Iterable[str] = (),
+    localization: bool = True,
+    batch_size: int = 256,
+    device=None,
+) -> FilterReport:
+    """First-layer filter motifs of ``model`` on ``split``, their Tomtom matches and statistics.
+
+    Parameters
+    ----------
+    model : a zoo model (``first_conv``, ``first_layer_activations``).
+    split : :class:`seqlens.data.Split` whose ``X`` ``(N, 4, L)`` the filters are aligned on
+        (the test split in the papers); its ground truth enables localisation.
+    dataset : the :class:`seqlens.data.SeqDataset` of ``split`` (metadata and task names
+        name the ground-truth TFs; see :func:`ground_truth_tfs`).
+    database : a JASPAR release (default 2016, the papers'), a MEME file or motifs.
+    tfs, tfs_given_as : ground-truth TF names overriding the dataset's, and how to name
+        their source (e.g. ``"--tfs"``).
+    evalue, qvalue : Tomtom significance; default ``evalue=0.1`` (002) when neither is given
+        (004: ``qvalue=0.1``).
+    criterion : ``"best"`` (default, SPEC section 6: the best significant hit must be a
+        ground-truth TF) or ``"any"`` (any significant hit, the originals' code).
+    threshold, window, trim : filter alignment (:func:`filter_alignment`).
+    exclude : database motif names or IDs to leave out (002 dropped Gmeb1).
+    localization : also score motif localisation (when ``split`` has ground truth).
+
+    Returns
+    -------
+    :class:`FilterReport`. Warnings (e.g. Tomtom's) are issued as Python warnings.
+    """
+    check_criterion(criterion)
+    if evalue is None and qvalue is None:
+        evalue = 0.1
+    motifs = load_motifs(database)
+    alignment = filter_alignment(model, split.X, threshold=threshold, window=window, trim=trim,
+                                 batch_size=batch_size, device=device)
+    table = tomtom_table(alignment.motifs, targets=motifs, exclude=list(exclude))
+    tf_names, tf_source = ground_truth_tfs(dataset, split, tfs, tfs_given_as)
+    if tf_names:
+        matches = match_statistics(table, tf_names, evalue=evalue, qvalue=qvalue, criterion=criterion)
+        per_filter, coverage, stats = matches.per_filter, matches.coverage, matches.summary
+    else:
+        per_filter, coverage, stats = _best_hits_only(table, evalue, qvalue), None, None
+    per_filter = alignment.table.merge(per_filter.rename(columns={"query": "name"}), on="name", how="left")
+    local = None
+    if localization and split.ground_truth is not None:
+        folded = {t.casefold() for t in tf_names}
+        local = filter_localization(model, split, [m for m in motifs if m.name.casefold() in folded], batch_size, device)
+    return FilterReport(
+        alignment=alignment,
+        tomtom=table,
+        per_filter=per_filter,
+        coverage=coverage,
+        statistics=stats,
+        ground_truth_tfs=tf_names,
+        ground_truth_source=tf_source,
+        localization=local,
+        criterion=criterion,
+        evalue=evalue,
+        qvalue=qvalue,
+        n_database_motifs=int(table.attrs["n_targets"]),
+    )
