@@ -23,3 +23,7 @@ class DataFormatError(SeqlensError):
 
 class ModelError(SeqlensError):
     """Bad model name, configuration, saved-model directory or model input."""
+
+
+class OutputError(SeqlensError):
+    """An output location that cannot be written: a directory where a file is expected, no permission."""

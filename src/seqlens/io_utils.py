@@ -1,4 +1,4 @@
-"""Small helpers shared by every writer: atomic writes, path checks, JSON and CSV output."""
+"""Small helpers shared by every writer: atomic writes, output and input path checks, JSON and CSV output."""
 
 from __future__ import annotations
 
@@ -9,24 +9,76 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import OutputError
+
+
+def _file_mode() -> int:
+    """The permissions ``open()`` gives a new file under the current umask (0666 & ~umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def check_output_file(path: str | os.PathLike, what: str = "output file") -> Path:
+    """``Path(path)`` if a file can be written there; else :class:`OutputError` saying why.
+
+    Call it before expensive work: it refuses a path that is an existing directory, whose
+    parent is a file, or whose nearest existing folder is not writable. Missing parent
+    folders are fine (writers create them).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{what} {path} is a directory; give a file path, e.g. {path / 'out.h5'}")
+    _check_writable_folder(path.parent, path, what)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OutputError(f"{what} {path} exists and is not writable")
+    return path
+
+
+def check_output_dir(path: str | os.PathLike, what: str = "output folder") -> Path:
+    """``Path(path)`` if it is (or can become) a writable folder; else :class:`OutputError`."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{what} {path} exists and is not a folder")
+    _check_writable_folder(path, path, what)
+    return path
+
+
+def _check_writable_folder(folder: Path, target: Path, what: str) -> None:
+    existing = folder
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise OutputError(f"cannot write {what} {target}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {what} {target}: folder {existing} is not writable")
+
 
 @contextmanager
 def atomic_path(path: str | os.PathLike):
     """Yield a temporary path next to ``path``; move it onto ``path`` only on success.
 
     A crash or exception mid-write leaves any existing file at ``path`` untouched, so a
-    killed run never leaves a half-written result behind.
+    killed run never leaves a half-written result behind; the temporary file lives in
+    ``path``'s own folder (the rename is atomic there) and nothing is created elsewhere. The
+    result gets the permissions a plain ``open()`` would give under the user's umask.
+    Errors name ``path``, never the temporary file.
     """
-    path = Path(path)
+    path = check_output_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename == tmp:
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
         raise
 
 

@@ -35,7 +35,8 @@ def demo(
         emit_json(summary)
         return
     view = Table(title=f"seqlens demo ({out})")
-    for column in ("first layer", "test AUROC", "map", "interpretability AUROC", "filters -> core TF", "core TFs found"):
+    criterion = settings.criterion
+    for column in ("first layer", "test AUROC", "map", "interpretability AUROC", f"filters -> core TF ({criterion} hit)", "core TFs found"):
         view.add_column(column)
     for activation, m in summary["models"].items():
         for row in m["interpretability"]:
