@@ -167,3 +167,21 @@ def test_failed_save_keeps_the_previous_file(tmp_path, monkeypatch):
         save_attributions(_set(split, map_seed=2), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["attr.h5"]  # no temporary file left behind
+
+
+def test_file_info_reads_the_header_only(tmp_path):
+    from seqlens.attribution.io import attribution_file_info, is_attribution_file
+
+    split = _split()
+    path = save_attributions(_set(split, split="test", seed=4, task_name="label"), tmp_path / "attr.h5")
+    info = attribution_file_info(path)
+    assert info == {
+        "kind": "attributions", "n": 5, "input_length": 30, "target": 0, "has_ground_truth": True,
+        "methods": {"saliency": ["raw", "corrected"], "ism": ["raw"]}, "task_name": "label", "split": "test", "seed": 4,
+        "model_dir": None, "data_path": None, "seqlens_version": seqlens.__version__,
+    }
+    assert is_attribution_file(path)
+    dataset_file = save_h5(SeqDataset(train=split, valid=split, test=split), tmp_path / "data.h5")
+    assert not is_attribution_file(dataset_file)
+    with pytest.raises(DataFormatError, match=r"not a seqlens attribution file .*; it is a dataset \(`seqlens data info` describes it\)"):
+        attribution_file_info(dataset_file)

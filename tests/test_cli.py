@@ -39,3 +39,19 @@ def test_debug_shows_the_traceback_of_a_user_error(monkeypatch, capsys, tmp_path
     monkeypatch.setenv("SEQLENS_DEBUG", "1")
     assert main(["data", "info", str(tmp_path / "d.h5")]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_as_option_puts_the_flag_into_library_messages():
+    from seqlens.cli._common import as_option
+    from seqlens.errors import MotifError, SeqlensError
+
+    def fails(message, kind=SeqlensError):
+        def call():
+            raise kind(message)
+        return call
+
+    with pytest.raises(SeqlensError, match=r"^--motifs-per-seq probabilities must sum to 1$"):
+        as_option("--motifs-per-seq", fails("motifs_per_seq probabilities must sum to 1"), "motifs_per_seq")
+    with pytest.raises(MotifError, match=r"^--motifs: unknown motif name 'X'$"):
+        as_option("--motifs", fails("unknown motif name 'X'", MotifError))
+    assert as_option("--n", lambda: 3) == 3

@@ -425,3 +425,102 @@ def test_gc_rich_background_scores_through_the_cli(tmp_path, capsys):
             (("uniform", uniform), ("gc", gc_rich))}
     assert mean["gc"] > 0.55 and abs(mean["gc"] - mean["uniform"]) < 0.1, mean
     assert summary_gc["n"] == summary_uniform["n"] == 60
+
+
+# ----------------------------------------------------------------------------------------
+# issue 10: fail early, say what was taken and what will take the time
+
+
+def _must_not_run(*args, **kwargs):
+    raise AssertionError("expensive work started although the command could have failed first")
+
+
+def test_attribute_checks_output_and_options_before_loading_data(workspace, capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("seqlens.data.load_h5", _must_not_run)
+    monkeypatch.setattr("seqlens.attribution.attribute_split", _must_not_run)
+    run, data = workspace / "run", workspace / "data.h5"
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    line = _one_line_error(capsys, "attribute", run, "--data", data, "-o", folder)
+    assert line == f"error: output file (-o) {folder} is a directory; give a file path, e.g. {folder / 'out.h5'}"
+    out = tmp_path / "a.h5"
+    assert "--split must be one of train, valid, test, got 'dev'" in _one_line_error(
+        capsys, "attribute", run, "--data", data, "--split", "dev", "-o", out)
+    assert "--target must be an output index or one of the task names ['label'], got 'SP1'" in _one_line_error(
+        capsys, "attribute", run, "--data", data, "--target", "SP1", "-o", out)
+    assert "--device: unknown device" in _one_line_error(capsys, "attribute", run, "--data", data, "--device", "tpu9", "-o", out)
+    assert not out.exists() and not any(folder.iterdir())
+
+
+def test_attribute_says_how_many_sequences_were_taken_and_why(workspace, capsys):
+    test = load_h5(workspace / "data.h5").test
+    n_positive = int((test.y[:, 0] == 1).sum())
+    assert n_positive < 500
+    out = workspace / "limit.h5"
+    code, stdout, err = _run(capsys, "attribute", workspace / "run", "--data", workspace / "data.h5", "--positives",
+                             "--limit", "500", "--methods", "saliency", "-o", out, "--json", "--quiet")
+    assert code == 0, err
+    document = json.loads(stdout)
+    reason = f"only {n_positive} positive sequences for target 0 (label) in split test"
+    assert (document["n_requested"], document["n_selected"], document["n"], document["reason"]) == (500, n_positive, n_positive, reason)
+    assert f"note: --limit 500: attributing {n_positive} sequence(s): {reason}" in err
+    assert len(load_attributions(out).rows) == n_positive
+    # enough sequences: no reason, no note
+    code, stdout, err = _run(capsys, "attribute", workspace / "run", "--data", workspace / "data.h5", "--limit", "3",
+                             "--methods", "saliency", "-o", out, "--json", "--quiet")
+    document = json.loads(stdout)
+    assert (document["n_requested"], document["n_selected"], document["reason"]) == (3, 3, None) and "note:" not in err
+
+
+def test_attribute_names_the_method_that_will_dominate_the_time(workspace, capsys):
+    from seqlens.attribution.sets import dominant_method, estimate_costs
+
+    costs = estimate_costs("saliency,smoothgrad,ig,eg,deepshap,ism", length=200)
+    assert {name: c.calls_per_sequence for name, c in costs.items()} == {
+        "saliency": 1, "smoothgrad": 50, "integrated_gradients": 21, "expected_gradients": 20 * 21, "deepshap": 10, "ism": 600,
+    }
+    assert sum(c.share for c in costs.values()) == pytest.approx(1)
+    assert dominant_method(costs).method == "expected_gradients" and dominant_method(costs).share > 0.5
+    cheap = estimate_costs("saliency,eg", 200, params={"eg": {"n_references": 1, "steps": 1}})
+    assert cheap["expected_gradients"].calls_per_sequence == 2 and dominant_method(cheap).share == pytest.approx(2 / 3)
+    assert dominant_method(estimate_costs("saliency,smoothgrad", 200, params={"smoothgrad": {"n": 1}})) is None  # 50%, not more
+    assert dominant_method(estimate_costs("saliency", 200)) is None
+
+    code, stdout, err = _run(capsys, "attribute", workspace / "run", "--data", workspace / "data.h5", "--limit", "2",
+                             "--methods", "saliency,eg", "--eg-references", "2", "--eg-steps", "4", "-o", workspace / "eg.h5", "--json")
+    assert code == 0, err
+    assert "note: expected_gradients will take about 91% of the time" in err and "--eg-references, --eg-steps" in err
+    assert err.index("note: expected_gradients") < err.index("  expected_gradients:")  # before the work starts
+    document = json.loads(stdout)
+    assert document["dominant_method"]["method"] == "expected_gradients"
+    assert [m["estimated_share"] for m in document["methods"]] == pytest.approx([1 / 11, 10 / 11])
+
+
+def test_attribute_target_by_task_name_on_a_papers_layout_file(tmp_path, capsys):
+    from seqlens.synthetic import multitask_dataset
+
+    data = save_h5(multitask_dataset(n=60, tfs=["SP1", "MAX"], seed=0), tmp_path / "multi.h5", layout="papers")
+    save_model(build("cnn_local", activation="relu", n_outputs=2, filters=4, seed=0), tmp_path / "run")
+    code, stdout, err = _run(capsys, "attribute", tmp_path / "run", "--data", data, "--target", "MAX", "--limit", "2",
+                             "--methods", "saliency", "-o", tmp_path / "a.h5", "--json", "--quiet")
+    assert code == 0, err
+    document = json.loads(stdout)
+    assert (document["target"], document["task_name"]) == (1, "MAX")
+    assert load_attributions(tmp_path / "a.h5").task_name == "MAX"
+
+
+def test_score_and_filters_check_outputs_and_names_first(workspace, attributed, capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("seqlens.data.load_h5", _must_not_run)
+    monkeypatch.setattr("seqlens.evaluation.score_attribution_file", _must_not_run)
+    monkeypatch.setattr("seqlens.evaluation.filter_report", _must_not_run)
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    assert f"output folder (-o) {taken} exists and is not a folder" in _one_line_error(capsys, "score", attributed, "-o", taken)
+    assert "--threshold must be in" in _one_line_error(capsys, "score", attributed, "--threshold", "5", "-o", tmp_path / "s")
+    run, data = workspace / "run", workspace / "data.h5"
+    assert f"output folder (-o) {taken} exists and is not a folder" in _one_line_error(capsys, "filters", run, "--data", data, "-o", taken)
+    assert "--jaspar: unknown JASPAR release '1999'" in _one_line_error(capsys, "filters", run, "--data", data, "--jaspar", "1999")
+    line = _one_line_error(capsys, "filters", run, "--data", data, "--exclude", "Gmeb1,NOT_A_TF")
+    assert "--exclude names 'NOT_A_TF', which is not in the database 2016" in line
+    assert "--split must be one of" in _one_line_error(capsys, "filters", run, "--data", data, "--split", "dev")
+    assert "--tfs lists no TF names" in _one_line_error(capsys, "filters", run, "--data", data, "--tfs", ",")

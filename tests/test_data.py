@@ -547,3 +547,91 @@ def test_cli_data_info_missing_file(tmp_path, capsys):
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and "absent.h5" in lines[0] and lines[0].startswith("error:")
+
+
+# ----------------------------------------------------------------------------------------
+# issue 10: the papers' layout keeps task names and metadata; headers; what a file is
+
+
+def test_papers_layout_keeps_task_names_and_metadata_as_attributes(tmp_path):
+    from seqlens.synthetic import multitask_dataset
+
+    dataset = multitask_dataset(n=60, tfs=["SP1", "MAX", "YY1"], seed=0)
+    path = save_h5(dataset, tmp_path / "multi.h5", layout="papers")
+    with h5py.File(path, "r") as handle:
+        # keys stay exactly the papers' (the original code reads keys and ignores attributes)
+        assert sorted(handle) == sorted(f"{k}_{s}" for k in ("X", "Y", "model") for s in ("train", "valid", "test"))
+        assert json.loads(handle.attrs["task_names"]) == ["SP1", "MAX", "YY1"]
+        assert json.loads(handle.attrs["metadata"])["generator"] == "multitask"
+    loaded = load_h5(path)
+    assert loaded.task_names == ["SP1", "MAX", "YY1"]
+    assert loaded.metadata["generator"] == "multitask" and loaded.metadata["tfs"] == dataset.metadata["tfs"]
+    assert loaded.metadata["layout"] == "papers" and loaded.metadata["stored_dtypes"]["X"] == "float32"
+    np.testing.assert_array_equal(loaded.test.y, dataset.test.y)
+
+    from seqlens.data.hdf5 import read_h5_header
+
+    header = read_h5_header(path)
+    assert (header.layout, header.task_names, header.n_tasks, header.input_length) == ("papers", ["SP1", "MAX", "YY1"], 3, 200)
+    assert header.sizes == {"train": 42, "valid": 6, "test": 12} and all(header.has_ground_truth.values())
+    seqlens_header = read_h5_header(save_h5(_tiny_dataset(), tmp_path / "s.h5"))
+    assert (seqlens_header.layout, seqlens_header.task_names, seqlens_header.sizes["valid"]) == ("seqlens", ["SP1", "MAX"], 2)
+
+
+def test_papers_files_without_or_with_bad_attributes(tmp_path):
+    from seqlens.data.hdf5 import read_h5_header
+
+    plain = _write_papers(tmp_path / "plain.h5", **_papers_arrays())  # as the original code writes it
+    assert load_h5(plain).task_names == ["label"] and read_h5_header(plain).task_names == ["label"]
+    with h5py.File(plain, "a") as handle:
+        handle.attrs["metadata"] = "{not json"
+    with pytest.raises(DataFormatError, match=r"plain\.h5: root attribute 'metadata' is not valid JSON"):
+        load_h5(plain)
+    with h5py.File(plain, "a") as handle:
+        handle.attrs["metadata"] = "{}"
+        handle.attrs["task_names"] = json.dumps(["a", "b"])
+    with pytest.raises(DataFormatError, match=r"plain\.h5: 2 task names for 1 tasks"):
+        load_h5(plain)
+    with pytest.raises(DataFormatError, match=r"plain\.h5: 2 task names for 1 tasks"):
+        read_h5_header(plain)
+
+
+def test_attribution_and_non_hdf5_files_say_what_they_are(tmp_path, capsys):
+    from seqlens.attribution import AttributionSet, MethodMaps, save_attributions
+    from seqlens.cli import main
+
+    split = _hand_built_dataset(with_sites=True).train
+    maps = {"saliency": MethodMaps("saliency", "hypothetical", {"raw": np.ones(split.X.shape), "corrected": np.zeros(split.X.shape)})}
+    attr = save_attributions(AttributionSet(sequences=split, rows=np.arange(3), target=1, methods=maps, task_name="b",
+                                            split="train", seed=2), tmp_path / "attr.h5")
+    with pytest.raises(DataFormatError, match=r"attr\.h5 is an attribution file \(written by `seqlens attribute`\).*`seqlens score"):
+        load_h5(attr)
+    capsys.readouterr()
+    assert main(["data", "info", str(attr)]) == 0
+    err = capsys.readouterr().err
+    assert "is an attribution file" in err and f"seqlens score {attr}" in err
+    assert "3 sequence(s) of 10 nt of split train, output 1 (b)" in err and "saliency (raw+corrected)" in err
+    assert main(["data", "info", str(attr), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["kind"], document["read_by"], document["n"], document["target"]) == ("attributions", "seqlens score", 3, 1)
+    assert document["methods"] == {"saliency": ["raw", "corrected"]} and document["has_ground_truth"]
+
+    text = tmp_path / "seqs.fa"
+    text.write_text(">s1\nACGT\n")
+    assert main(["data", "info", str(text)]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and f"{text} is not an HDF5 file" in lines[0] and "`seqlens data info` reads HDF5 datasets" in lines[0]
+    empty = tmp_path / "empty.h5"
+    empty.write_bytes(b"")
+    assert main(["data", "info", str(empty)]) == 1
+    assert "is not an HDF5 file (it is empty)" in capsys.readouterr().err
+
+
+def test_cli_data_info_reads_names_and_metadata_of_papers_files(tmp_path, capsys):
+    from seqlens.cli import main
+
+    papers = save_h5(_hand_built_dataset(with_sites=False), tmp_path / "papers.h5", layout="papers")
+    capsys.readouterr()
+    assert main(["data", "info", str(papers), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["layout"] == "papers" and document["task_names"] == ["a", "b"] and document["metadata"]["seed"] == 3

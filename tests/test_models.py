@@ -297,6 +297,42 @@ def test_load_errors(tmp_path):
         save_model(nn.Linear(2, 2), tmp_path / "c")
 
 
+def test_saved_weights_are_byte_reproducible(tmp_path):
+    import zipfile
+
+    from seqlens.models.zoo import save_torch
+
+    for name in ("a", "b"):
+        save_model(build("cnn_local", filters=8, seed=3), tmp_path / name)
+    weights = (tmp_path / "a" / "weights.pt").read_bytes()
+    assert weights == (tmp_path / "b" / "weights.pt").read_bytes()
+    names = zipfile.ZipFile(tmp_path / "a" / "weights.pt").namelist()
+    assert {n.split("/")[0] for n in names} == {"archive"}  # not the temporary file's name
+    # what is loaded back saves to the same bytes (strings and containers are canonical)
+    state = torch.load(tmp_path / "a" / "weights.pt", weights_only=True)
+    save_torch(state, tmp_path / "again.pt")
+    assert (tmp_path / "again.pt").read_bytes() == weights
+    assert not list(tmp_path.rglob(".*.tmp"))
+
+
+def test_load_truncated_weights_and_interrupted_run(tmp_path):
+    from seqlens.errors import ModelError
+
+    save_model(build("localnet"), tmp_path / "a")
+    weights = tmp_path / "a" / "weights.pt"
+    whole = weights.read_bytes()
+    for content, state in ((whole[: len(whole) // 3], "truncated or corrupt"), (b"junk", "truncated or corrupt"), (b"", "empty")):
+        weights.write_bytes(content)
+        with pytest.raises(ModelError, match=f"weights file .*weights.pt is {state} .*delete it and save or train the model again"):
+            load_model(tmp_path / "a")
+    # a run folder holding only a training checkpoint: training was interrupted
+    (tmp_path / "run").mkdir()
+    torch.save({"epoch": 1}, tmp_path / "run" / "checkpoint.pt")
+    with pytest.raises(ModelError, match=r"only a training checkpoint \(checkpoint.pt, no config.json\): training was "
+                       r"interrupted; resume it by running the same `seqlens train \.\.\. -o .*run` again"):
+        load_model(tmp_path / "run")
+
+
 def test_resolved_config_is_idempotent_and_rebuilds_the_same_model():
     config = build("hybrid_c4_trans2", dropout_scale=0.5, filters=16).config
     assert resolve_config(config) == config

@@ -420,3 +420,97 @@ def test_bad_input_raises_one_line_seqlens_error(call, message):
 def test_shape_errors_are_data_format_errors():
     with pytest.raises(DataFormatError):
         plotting.logo(np.ones((5, 4)))
+
+
+# ---------------------------------------------------------------------------------------
+# Layout of the shared report figures: sizes, labels, legends
+# ---------------------------------------------------------------------------------------
+
+
+def drawn(fig: Figure):
+    """Draw ``fig`` on an Agg canvas; return its renderer (for pixel extents of texts and legends)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()
+
+
+def demo_like_table() -> pd.DataFrame:
+    """The demo's headline table: three attribution maps x two models, 20 sequences each."""
+    rng = np.random.default_rng(5)
+    rows = [
+        {"map": m, "model": model, "auroc": rng.uniform(0.4, 0.9)}
+        for model in ("cnn_local relu", "cnn_local exponential") for m in ("saliency raw", "saliency corrected", "ism raw")
+        for _ in range(20)
+    ]
+    return pd.DataFrame(rows)
+
+
+def overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_metric_boxplot_is_sized_for_its_categories_with_the_legend_outside(tmp_path):
+    from PIL import Image
+
+    table = demo_like_table()
+    title = "interpretability AUROC per positive test sequence (n = 20 sequences per box)"
+    path = plotting.metric_boxplot(table, x="map", y="auroc", hue="model", title=title, path=tmp_path / "box.png")
+    width, height = Image.open(path).size
+    assert width >= 850 and height >= 450  # was 453 x 450 px with overlapping labels
+    ax = plotting.metric_boxplot(table, x="map", y="auroc", hue="model", title=title)
+    fig = ax.get_figure(root=True)
+    assert fig.get_figwidth() * 150 == pytest.approx(width, abs=2)
+    renderer = drawn(fig)
+    figure_box = fig.bbox
+    axes_box = ax.get_window_extent(renderer)
+    legend_box = ax.get_legend().get_window_extent(renderer)
+    assert legend_box.x0 >= axes_box.x1  # legend right of the data area, not over it
+    assert legend_box.x1 <= figure_box.x1 + 1 and legend_box.y1 <= figure_box.y1 + 1  # and not cut off
+    ticks = [t for t in ax.get_xticklabels() if t.get_text()]
+    assert [t.get_text() for t in ticks] == ["saliency raw", "saliency\ncorrected", "ism raw"]  # wrapped at spaces
+    boxes = [t.get_window_extent(renderer) for t in ticks]
+    assert not any(overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert all(b.x0 >= figure_box.x0 - 1 and b.x1 <= figure_box.x1 + 1 for b in boxes)
+    title_box = ax.title.get_window_extent(renderer)
+    assert title_box.x0 >= figure_box.x0 - 1 and title_box.x1 <= figure_box.x1 + 1  # wrapped to fit
+    assert "\n" in ax.get_title()
+
+
+def test_metric_boxplot_slants_labels_too_long_to_wrap():
+    table = demo_like_table()
+    table["map"] = table["map"].str.replace(" ", "_") + "_with_a_long_suffix"
+    ax = plotting.metric_boxplot(table, x="map", y="auroc", hue="model")
+    fig = ax.get_figure(root=True)
+    renderer = drawn(fig)
+    ticks = [t for t in ax.get_xticklabels() if t.get_text()]
+    assert {t.get_rotation() for t in ticks} == {30.0}
+    assert all(t.get_window_extent(renderer).x0 >= fig.bbox.x0 - 1 for t in ticks)  # constrained layout made room
+    assert ax.get_legend().get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
+
+
+def test_scatter_and_histogram_legends_sit_outside_the_data():
+    table = pd.DataFrame({"a": [0.1, 0.5, 0.9, 0.3], "b": [0.2, 0.4, 0.8, 0.9], "act": ["relu", "exponential"] * 2})
+    scatter = plotting.metric_scatter(table, x="a", y="b", hue="act")
+    hist = plotting.angle_histogram_plot(np.random.default_rng(0).normal(size=(3, 4, 30)), np.full((3, 4, 30), 0.25))
+    for ax in (scatter, hist):
+        renderer = drawn(ax.get_figure(root=True))
+        assert ax.get_legend().get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
+
+
+def test_filter_report_plot_labels_every_filter_with_its_best_hit():
+    class Report:  # the FilterReport attributes filter_report_plot reads
+        motifs = [motif(), motif().reverse_complement(), np.full((4, 6), 0.25)]
+        evalue, qvalue, criterion = 0.1, None, "best"
+        criterion_description = "best significant hit is a ground-truth TF"
+
+        @staticmethod
+        def hit_labels():
+            return ["SP1 (MA0079.3), p=1.0e-06 *", "Gmeb1 (MA0615.1), p=2.0e-05", "no match"]
+
+    fig = plotting.filter_report_plot(Report(), ncols=3, title="run: filters")
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert [t.split("\n")[1] for t in titles] == Report.hit_labels()
+    assert "E <= 0.1" in fig._suptitle.get_text() and "* = counted as a ground-truth TF" in fig._suptitle.get_text()
+    assert len(plotting.filter_report_plot(Report(), limit=2).axes) == 2

@@ -457,3 +457,57 @@ def test_cli_reports_bad_input_in_one_line(tmp_path, capsys, args):
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "\n" not in err
     assert not out.exists()
+
+
+def _no_generation(*args, **kwargs):
+    raise AssertionError("the generator ran although an option was invalid")
+
+
+def test_cli_output_directory_fails_at_once_and_creates_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("seqlens.cli.simulate.regulatory_code_dataset", _no_generation)
+    target = tmp_path / "existing"
+    target.mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["simulate", "regulatory-code", "-o", str(target)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: output file (-o) {target} is a directory; give a file path, e.g. {target / 'out.h5'}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before and not any(target.iterdir())
+
+
+@pytest.mark.parametrize(
+    "args, flag",
+    [
+        (["--motifs", "NOT_A_TF"], "--motifs: unknown motif name 'NOT_A_TF'"),
+        (["--motifs", "SP1,sp1"], "--motifs names motif SP1 (MA0079.3) twice"),
+        (["--release", "1999"], "--release: unknown JASPAR release 1999"),
+        (["--motifs-per-seq", "1:0.5"], "--motifs-per-seq probabilities must sum to 1"),
+        (["--background-gc", "1.5"], "--background-gc must be in [0, 1]"),
+        (["--background", "0.5,0.5,0.5,0.5"], "--background: background probabilities"),
+        (["--split", "0.5,0.5,0.5"], "--split must be three non-negative fractions"),
+        (["--n", "5", "--split", "0.9,0.05,0.05"], "--n 5 is too small for --split 0.9,0.05,0.05"),
+        (["--length", "8"], "--length 8 is too short for motif"),
+        (["--n", "0"], "--n must be at least 1"),
+    ],
+)
+def test_cli_checks_options_before_generating_and_names_the_flag(tmp_path, capsys, monkeypatch, args, flag):
+    monkeypatch.setattr("seqlens.cli.simulate.multitask_dataset", _no_generation)
+    out = tmp_path / "x.h5"
+    assert main(["simulate", "multitask", "-o", str(out), *args]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "\n" not in err and flag in err, err
+    assert not out.exists()
+
+
+def test_cli_regulatory_code_checks_background_motif_options_first(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("seqlens.cli.simulate.regulatory_code_dataset", _no_generation)
+    out = tmp_path / "x.h5"
+    for args, message in (
+        (["--n-background-motifs", "600"], "--n-background-motifs 600 is more than the 514 other motifs"),
+        (["--lookalike-statistic", "zscore"], "--lookalike-statistic must be one of pvalue, evalue, qvalue"),
+        (["--motifs", "SP1,NOPE"], "--motifs: unknown motif name 'NOPE'"),
+        (["--n", "1"], "--n must be at least 2"),
+    ):
+        assert main(["simulate", "regulatory-code", "-o", str(out), *args]) == 1
+        err = capsys.readouterr().err.strip()
+        assert message in err and "\n" not in err, err
+    assert not out.exists()

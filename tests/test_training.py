@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from seqlens.training import (
     pgd_attack,
     predict,
     simplex_angles,
+    split_fingerprint,
     training_method,
 )
 
@@ -457,6 +459,15 @@ def test_resume_after_crash_matches_uninterrupted_run(zoo_splits, tmp_path):
     pd.testing.assert_frame_equal(history[columns], expected_history[columns], check_exact=True)
     assert history.attrs == expected_history.attrs
     assert_same_weights(weights_of(load_model(tmp_path / "b")), weights_of(load_model(tmp_path / "a")))
+    # ... and the same bytes: the resumed run's files hash like the uninterrupted run's
+    for name in ("weights.pt", "checkpoint.pt"):
+        assert sha256(tmp_path / "b" / name) == sha256(tmp_path / "a" / name), name
+
+
+def sha256(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_history_file_checkpoint_and_saved_model(zoo_splits, tmp_path):
@@ -483,12 +494,121 @@ def test_history_file_checkpoint_and_saved_model(zoo_splits, tmp_path):
     rerun = fit(again, zoo_splits, epochs=3, out_dir=tmp_path, **FAST)
     assert_same_weights(weights_of(again), weights_of(model))
     pd.testing.assert_frame_equal(rerun, history)
-    with pytest.raises(SeqlensError, match="written with lr=0.01"):
+    with pytest.raises(SeqlensError, match=r"setting lr changed 0.01 -> 0.02; .*resume=False \(CLI: --no-resume\)"):
         fit(zoo_model(), zoo_splits, epochs=3, out_dir=tmp_path, **{**FAST, "lr": 0.02})
-    with pytest.raises(SeqlensError, match="different model"):
+    with pytest.raises(SeqlensError, match=r"setting early_stopping_patience \(CLI: --patience\) changed 10 -> 4"):
+        fit(zoo_model(), zoo_splits, epochs=3, out_dir=tmp_path, early_stopping_patience=4, **FAST)
+    with pytest.raises(SeqlensError, match=r"setting method \(CLI: --method\) changed standard -> noise\{sigma=0.1\}"):
+        fit(zoo_model(), zoo_splits, epochs=3, out_dir=tmp_path, method=GaussianNoise(0.1), **FAST)
+    with pytest.raises(SeqlensError, match=r"model changed \(filters 8 -> 6\)"):
         fit(zoo_model(filters=6), zoo_splits, epochs=3, out_dir=tmp_path, **FAST)
     fresh = fit(zoo_model(), zoo_splits, epochs=1, out_dir=tmp_path, resume=False, **FAST)
     assert len(fresh) == 1 and len(pd.read_csv(tmp_path / "history.csv")) == 1
+
+
+def test_resume_refuses_other_data_naming_the_change(zoo_splits, tmp_path):
+    (X_train, y_train), (X_valid, y_valid) = zoo_splits
+    crashing = zoo_model()
+    crash_after(crashing, 6 + 2)  # during epoch 2: a checkpoint after epoch 1
+    with pytest.raises(Crash):
+        fit(crashing, zoo_splits, epochs=3, out_dir=tmp_path, **FAST)
+    flipped = ((X_train, 1 - y_train), (X_valid, y_valid))
+    with pytest.raises(SeqlensError, match=r"data changed \(train y checksum [0-9a-f]{12} -> [0-9a-f]{12}\)") as info:
+        fit(zoo_model(), flipped, epochs=3, out_dir=tmp_path, **FAST)
+    assert "resume=False (CLI: --no-resume)" in str(info.value) and "\n" not in str(info.value)
+    fewer = ((X_train[:250], y_train[:250]), (X_valid, y_valid))
+    with pytest.raises(SeqlensError, match=r"data changed \(train size 300 -> 250, train X checksum"):
+        fit(zoo_model(), fewer, epochs=3, out_dir=tmp_path, **FAST)
+    with pytest.raises(SeqlensError, match=r"valid X checksum .*; setting lr changed 0.01 -> 0.02"):
+        fit(zoo_model(), ((X_train, y_train), (X_valid.flip(2), y_valid)), epochs=3, out_dir=tmp_path,
+            **{**FAST, "lr": 0.02})
+    # the same arrays in another dtype are the same data: the run resumes and records it
+    same = ((X_train.double(), y_train.double()), (X_valid, y_valid))
+    history = fit(zoo_model(), same, epochs=3, out_dir=tmp_path, **FAST)
+    assert len(history) == 3
+    record = history.attrs["settings"]
+    assert record["data"]["train"] == split_fingerprint(X_train, y_train) and record["data"]["train"]["n"] == 300
+    assert record["lr"] == 0.01 and record["epochs"] == 3 and record["method"] == {"name": "standard"}
+    saved = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["settings"]
+    assert saved["data"] == record["data"] and saved["format"] == 2
+
+
+def test_identical_runs_write_identical_files(zoo_splits, tmp_path):
+    import zipfile
+
+    for name in ("a", "b"):
+        fit(zoo_model(), zoo_splits, epochs=2, out_dir=tmp_path / name, method=GaussianNoise(0.1), **FAST)
+    for name in ("weights.pt", "checkpoint.pt"):
+        assert sha256(tmp_path / "a" / name) == sha256(tmp_path / "b" / name), name
+        # torch names the archive's inner folder after the file it writes to: never a temporary file
+        records = zipfile.ZipFile(tmp_path / "a" / name).namelist()
+        assert {r.split("/")[0] for r in records} == {"archive"}, records
+    fit(zoo_model(), zoo_splits, epochs=2, out_dir=tmp_path / "c", seed=1, **FAST)
+    assert sha256(tmp_path / "c" / "weights.pt") != sha256(tmp_path / "a" / "weights.pt")
+
+
+def test_truncated_or_corrupt_checkpoint_says_what_to_do(zoo_splits, tmp_path):
+    fit(zoo_model(), zoo_splits, epochs=1, out_dir=tmp_path, **FAST)
+    path = tmp_path / "checkpoint.pt"
+    whole = path.read_bytes()
+    for content, state in ((whole[: len(whole) // 2], "truncated or corrupt"), (b"not a checkpoint", "truncated or corrupt"),
+                           (b"", "empty")):
+        path.write_bytes(content)
+        with pytest.raises(SeqlensError, match=f"checkpoint {re.escape(str(path))} is {state}") as info:
+            fit(zoo_model(), zoo_splits, epochs=2, out_dir=tmp_path, **FAST)
+        message = str(info.value)
+        assert "delete it, or start over with resume=False (CLI: --no-resume)" in message
+        assert "\n" not in message and ".tmp" not in message
+    torch.save({"epoch": 1}, path)  # readable, but not a training checkpoint
+    with pytest.raises(SeqlensError, match="not a seqlens training checkpoint"):
+        fit(zoo_model(), zoo_splits, epochs=2, out_dir=tmp_path, **FAST)
+    assert len(fit(zoo_model(), zoo_splits, epochs=1, out_dir=tmp_path, resume=False, **FAST)) == 1
+
+
+def test_truncated_weights_and_interrupted_run_messages(zoo_splits, tmp_path):
+    from seqlens.errors import ModelError
+    from seqlens.models import load_model
+
+    crashing = zoo_model()
+    crash_after(crashing, 6 + 2)
+    with pytest.raises(Crash):
+        fit(crashing, zoo_splits, epochs=2, out_dir=tmp_path, **FAST)
+    with pytest.raises(ModelError, match=r"holds only a training checkpoint .*training was interrupted; resume it by "
+                       r"running the same `seqlens train \.\.\. -o .*` again"):
+        load_model(tmp_path)
+    model = zoo_model()
+    fit(model, zoo_splits, epochs=2, out_dir=tmp_path, **FAST)  # resumed to the end
+    weights = tmp_path / "weights.pt"
+    whole = weights.read_bytes()
+    weights.write_bytes(whole[:-100])
+    with pytest.raises(ModelError, match=r"weights file .*weights.pt is truncated or corrupt .*rewrite it from the run's "
+                       r"checkpoint by running the same `seqlens train \.\.\. -o"):
+        load_model(tmp_path)
+    fit(zoo_model(), zoo_splits, epochs=2, out_dir=tmp_path, **FAST)  # the finished run rewrites its weights
+    assert weights.read_bytes() == whole
+    assert_same_weights(weights_of(load_model(tmp_path)), weights_of(model))
+    (tmp_path / "checkpoint.pt").unlink()
+    weights.write_bytes(whole[:-100])
+    with pytest.raises(ModelError, match="is truncated or corrupt .*; delete it and save or train the model again"):
+        load_model(tmp_path)
+
+
+def test_fit_checks_the_output_folder_before_training(zoo_splits, tmp_path):
+    from seqlens.errors import OutputError
+
+    model = zoo_model()
+    recorder = InputRecorder(model)
+    before = weights_of(model)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="is not a folder"):
+        fit(model, zoo_splits, epochs=1, out_dir=tmp_path / "file", **FAST)
+    (tmp_path / "run" / "history.csv").mkdir(parents=True)
+    with pytest.raises(OutputError, match="history.csv is a directory"):
+        fit(model, zoo_splits, epochs=1, out_dir=tmp_path / "run", **FAST)
+    assert recorder.calls == [] and not (tmp_path / "run" / "checkpoint.pt").exists()
+    assert_same_weights(weights_of(model), before)
+    with pytest.raises(SeqlensError, match="unknown device 'gpu0'"):
+        fit(model, zoo_splits, epochs=1, device="gpu0", **FAST)
 
 
 def test_l2_term_changes_training(zoo_splits):
@@ -570,6 +690,86 @@ def test_cli_train_errors(tmp_path, capsys, args, message):
     code, _, err = run_cli(["train", "--data", str(data), "-o", str(tmp_path / "run"), "--quiet", *args], capsys)
     assert code == 1
     assert message in err and err.count("\n") == 1
+
+
+def test_cli_finished_run_with_other_data_is_refused(tmp_path, capsys):
+    """Issue 10: `seqlens train` into a finished run's folder with different data of the same
+    shape exited 0, kept the old weights and rewrote train.json with the new data path."""
+    import json
+
+    first = write_dataset(tmp_path / "first.h5", seed=3)
+    other = write_dataset(tmp_path / "other.h5", seed=4)  # same shape, other sequences
+    run = tmp_path / "run"
+    args = ["train", "-o", str(run), "--epochs", "2", "--batch-size", "50", "--quiet", "--json"]
+    code, trained, _ = run_cli([*args, "--data", str(first)], capsys)
+    assert code == 0
+    assert trained["fit"]["lr"] == 1e-3 and trained["fit"]["epochs"] == 2 and trained["fit"]["batch_size"] == 50
+    assert set(trained["data_fingerprint"]) == {"train", "valid", "test"}
+    assert trained["data_fingerprint"]["train"]["n"] == 300 and trained["data_fingerprint"]["test"]["n"] == 100
+    files = {name: (run / name).read_bytes() for name in ("train.json", "weights.pt", "checkpoint.pt", "history.csv")}
+    assert json.loads(files["train.json"])["data_fingerprint"] == trained["data_fingerprint"]
+
+    code, _, err = run_cli([*args, "--data", str(other)], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert re.search(r"data changed \(train X checksum [0-9a-f]{12} -> [0-9a-f]{12}, .*valid X checksum", err)
+    assert "--no-resume" in err and ".tmp" not in err
+    assert {name: (run / name).read_bytes() for name in files} == files  # nothing rewritten
+    code, _, err = run_cli([*args, "--data", str(first), "--lr", "0.01"], capsys)
+    assert code == 1 and "setting lr changed 0.001 -> 0.01" in err and "--no-resume" in err
+    code, _, err = run_cli([*args, "--data", str(first), "--activation", "exponential"], capsys)
+    assert code == 1 and "model changed (activation relu -> exponential)" in err
+
+    code, again, _ = run_cli([*args, "--data", str(first)], capsys)  # same data: re-reported as it was
+    assert code == 0 and again == trained
+    code, retrained, _ = run_cli([*args, "--data", str(other), "--no-resume"], capsys)
+    assert code == 0 and retrained["data"] == str(other)
+    assert retrained["data_fingerprint"]["train"]["X_sha256"] != trained["data_fingerprint"]["train"]["X_sha256"]
+    assert (run / "weights.pt").read_bytes() != files["weights.pt"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--model", "cnn_nope"], "unknown model 'cnn_nope'"),
+        (["--activation", "swish"], "swish"),
+        (["--method", "adversarial", "--noise-sigma", "0.1"], "has no parameter"),
+        (["--monitor", "accuracy"], "monitor must be one of"),
+        (["--lr", "0"], "learning rate"),
+        (["--device", "tpu:x"], "unknown device"),
+        (["-o", "{tmp}/afile"], "exists and is not a folder"),
+        (["-o", "{tmp}/afile/run"], "is a file, not a folder"),
+        (["-o", "{tmp}/rundir"], "train.json is a directory"),
+    ],
+)
+def test_cli_train_checks_names_and_output_before_loading_data(tmp_path, capsys, monkeypatch, args, message):
+    import seqlens.data
+
+    def no_loading(*_, **__):
+        raise AssertionError("data loaded before the cheap checks")
+
+    monkeypatch.setattr(seqlens.data, "load_h5", no_loading)
+    data = write_dataset(tmp_path / "data.h5")
+    (tmp_path / "afile").write_text("not a folder")
+    (tmp_path / "rundir" / "train.json").mkdir(parents=True)
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    out = [] if "-o" in args else ["-o", str(tmp_path / "run")]
+    code, _, err = run_cli(["train", "--data", str(data), *out, "--quiet", *args], capsys)
+    assert code == 1 and message in err and err.count("\n") == 1, err
+    assert not (tmp_path / "run").exists()
+    # the same checks come before the data file is even looked for
+    code, _, err = run_cli(["train", "--data", str(tmp_path / "missing.h5"), *out, "--quiet", *args], capsys)
+    assert code == 1 and message in err and "missing.h5" not in err
+
+
+def test_cli_evaluate_interrupted_run(tmp_path, capsys, zoo_splits):
+    crashing = zoo_model()
+    crash_after(crashing, 6 + 3)  # during epoch 2: only checkpoint.pt and history.csv exist
+    with pytest.raises(Crash):
+        fit(crashing, zoo_splits, epochs=2, out_dir=tmp_path / "run", **FAST)
+    data = write_dataset(tmp_path / "data.h5")
+    code, _, err = run_cli(["evaluate-model", str(tmp_path / "run"), "--data", str(data)], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert "training was interrupted" in err and f"seqlens train ... -o {tmp_path / 'run'}" in err
 
 
 def test_cli_missing_files_and_wrong_length(tmp_path, capsys):

@@ -43,11 +43,12 @@ import numpy as np
 
 from .. import __version__
 from ..data import Split, open_h5, read_split_group, require_dataset, write_split_group
+from ..data.hdf5 import ATTRIBUTION_FORMAT, file_format
 from ..errors import DataFormatError
 from ..io_utils import atomic_path
 from .registry import GRADIENT_METHODS, KINDS, METHOD_KINDS, is_gradient_method, reduction_of  # noqa: F401 (re-exported)
 
-FORMAT = "seqlens-attributions"
+FORMAT = ATTRIBUTION_FORMAT
 FORMAT_VERSION = 1
 
 VARIANTS = ("raw", "corrected")
@@ -236,6 +237,47 @@ def _read_method(group: h5py.Group, path) -> MethodMaps:
         raise DataFormatError(f"{path}: {exc}") from None
 
 
+def _check_format(handle: h5py.File, path) -> None:
+    fmt = file_format(handle)
+    if fmt != FORMAT:
+        hint = "; it is a dataset (`seqlens data info` describes it)" if fmt == "seqlens" or "X_train" in handle else ""
+        raise DataFormatError(f"{path} is not a seqlens attribution file (format attribute {fmt!r}, expected {FORMAT!r}){hint}")
+    version = int(handle.attrs.get("format_version", -1))
+    if version != FORMAT_VERSION:
+        raise DataFormatError(f"{path} has attribution format_version {version}; this seqlens reads version {FORMAT_VERSION}")
+
+
+def is_attribution_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is an HDF5 file whose ``format`` attribute says it is an attribution file."""
+    with open_h5(path) as handle:
+        return file_format(handle) == FORMAT
+
+
+def attribution_file_info(path: str | os.PathLike) -> dict:
+    """A JSON-ready description of an attribution file, read without loading its maps.
+
+    Keys: ``kind`` (``"attributions"``), ``n`` and ``input_length`` (of the sequences),
+    ``target``, ``has_ground_truth``, ``methods`` (method name -> stored variants) and the
+    provenance attributes (``task_name``, ``split``, ``seed``, ``model_dir``, ``data_path``,
+    ``seqlens_version``). Raises :class:`DataFormatError` for a file that is not one.
+    """
+    with open_h5(path) as handle:
+        _check_format(handle, path)
+        if "target" not in handle.attrs:
+            raise DataFormatError(f"{path} is missing root attribute 'target'")
+        x = require_dataset(handle, "sequences/X", path)
+        maps = handle["maps"] if isinstance(handle.get("maps"), h5py.Group) else {}
+        return {
+            "kind": "attributions",
+            "n": int(x.shape[0]),
+            "input_length": int(x.shape[-1]),
+            "target": int(handle.attrs["target"]),
+            "has_ground_truth": "sequences/ground_truth" in handle,
+            "methods": {name: [v for v in VARIANTS if v in group] for name, group in maps.items()},
+            **{key: _json_attr(handle, key, path) for key in _PROVENANCE if key != "model_config"},
+        }
+
+
 def load_attributions(path: str | os.PathLike) -> AttributionSet:
     """Read an attribution file written by :func:`save_attributions` (or ``seqlens attribute``).
 
@@ -243,12 +285,7 @@ def load_attributions(path: str | os.PathLike) -> AttributionSet:
     that is not an attribution file, lacks a key or holds arrays of the wrong shape.
     """
     with open_h5(path) as handle:
-        fmt = handle.attrs.get("format")
-        if fmt != FORMAT:
-            raise DataFormatError(f"{path} is not a seqlens attribution file (format attribute {fmt!r}, expected {FORMAT!r})")
-        version = int(handle.attrs.get("format_version", -1))
-        if version != FORMAT_VERSION:
-            raise DataFormatError(f"{path} has attribution format_version {version}; this seqlens reads version {FORMAT_VERSION}")
+        _check_format(handle, path)
         if "target" not in handle.attrs:
             raise DataFormatError(f"{path} is missing root attribute 'target'")
         provenance = {key: _json_attr(handle, key, path) for key in _PROVENANCE}

@@ -2,9 +2,17 @@
 
 Writes one attribution file (:mod:`seqlens.attribution.io`) with the selected sequences,
 their ground truth and motif sites, and one map per method; gradient methods get both the
-raw and the corrected map (paper 003 compares them), the corrected one computed from the raw
+raw and the corrected map (Majdandzic et al. 2023 compare them), the corrected one computed from the raw
 one with ``correct_gradients``. Every stochastic method gets the same ``--seed``, so each map
 equals the library call ``method(model, X, target=..., seed=...)`` with the stored params.
+
+Everything that can be checked is checked before the maps are computed (and before the data's
+arrays are read): the output file, the method names, the split, the device, that the data
+fits the model and that ``--target`` names one of its outputs. When ``--limit`` asks for more
+sequences than qualify, a note (and the ``--json`` document: ``n_requested``, ``n_selected``,
+``reason``) says how many were taken and why; when one method will take most of the time
+(estimated from each method's model calls per sequence,
+:func:`seqlens.attribution.sets.estimate_costs`), a note names it before the work starts.
 
 The methods, their aliases, the ``--methods`` default, the ``--batch-size`` help and the
 per-method options (``--smoothgrad-samples``, ``--ig-steps`` ...) are read from the
@@ -21,9 +29,10 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from ..attribution.registry import registered_methods
+from ..attribution.registry import get_method, registered_methods
 from ..errors import SeqlensError
-from ._common import console, emit_json, load_run_and_split
+from ..io_utils import check_output_file
+from ._common import as_option, check_split_name, console, emit_json, load_run_and_split
 
 
 def resolve_target(target: str, task_names: list[str], n_outputs: int) -> int:
@@ -82,14 +91,40 @@ def _attribute(
     **method_values,
 ) -> None:
     """Compute attribution maps of a trained model and write them, with provenance, to an HDF5 file."""
-    from ..attribution import attribute_split, canonical_methods, save_attributions, select_rows
+    from ..attribution import attribute_split, canonical_methods, save_attributions
+    from ..attribution.sets import dominant_method, estimate_costs, selection
+    from ..training import resolve_device
 
     names = canonical_methods(methods)
-    model, dataset, chosen = load_run_and_split(run, data, split)
-    target_index = resolve_target(target, dataset.task_names, model.config.n_outputs)
-    rows = select_rows(chosen.y, target_index, positives, limit)
+    check_output_file(out, "output file (-o)")
+    check_split_name(split)
+    as_option("--device", lambda: resolve_device(device))
+    overrides = method_overrides(method_values, _specs)
+    resolved = {}
+
+    def check_target(model, header) -> None:
+        resolved["target"] = resolve_target(target, header.task_names, model.config.n_outputs)
+
+    model, dataset, chosen = load_run_and_split(run, data, split, check=check_target)
+    target_index = resolved["target"]
+    task_name = dataset.task_names[target_index]
+    picked = selection(chosen.y, target_index, positives, limit, split_name=split, task_name=task_name)
+    rows = picked.rows
+    if picked.reason:
+        console.print(f"[yellow]note:[/yellow] --limit {limit}: attributing {picked.n_selected} sequence(s): {escape(picked.reason)}",
+                      highlight=False, soft_wrap=True)
+    costs = estimate_costs(names, dataset.input_length, overrides, seed)
+    dominant = dominant_method(costs)
     if not quiet:
         console.print(f"attributing {len(rows)} sequence(s) of {data} ({split}) for output {target_index} with {', '.join(names)}", highlight=False)
+        if dominant is not None:
+            flags = [o.flag for o in get_method(dominant.method).options]
+            cheaper = f"; {', '.join(flags)} set its cost" if flags else ""
+            console.print(
+                f"[yellow]note:[/yellow] {dominant.method} will take about {dominant.share:.0%} of the time "
+                f"(estimated from model calls per sequence: {dominant.calls_per_sequence:g}{cheaper})",
+                highlight=False, soft_wrap=True,
+            )
 
     def report(result) -> None:
         for message in result.warnings:
@@ -99,9 +134,9 @@ def _attribute(
 
     attributions = attribute_split(
         model, chosen, names, target=target_index, rows=rows, correct=correct, seed=seed,
-        params=method_overrides(method_values, _specs), batch_size=batch_size, device=device,
+        params=overrides, batch_size=batch_size, device=device,
         verbose=not quiet and console.is_terminal, on_method=report,
-        task_name=dataset.task_names[target_index], split_name=split, model_dir=str(run), data_path=str(data),
+        task_name=task_name, split_name=split, model_dir=str(run), data_path=str(data),
     )
     results = attributions.methods
     sequences = attributions.sequences
@@ -114,6 +149,10 @@ def _attribute(
         "target": target_index,
         "task_name": attributions.task_name,
         "n": int(len(rows)),
+        "n_requested": picked.n_requested,
+        "n_selected": picked.n_selected,
+        "positives": positives,
+        "reason": picked.reason,
         "seed": seed,
         "ground_truth": sequences.ground_truth is not None,
         "methods": [
@@ -125,9 +164,11 @@ def _attribute(
                 "seconds": m.seconds,
                 "params": m.params,
                 "warnings": m.warnings,
+                "estimated_share": costs[m.method].share if m.method in costs else None,
             }
             for m in results.values()
         ],
+        "dominant_method": None if dominant is None else {"method": dominant.method, "estimated_share": dominant.share},
     }
     if json_output:
         emit_json(document)

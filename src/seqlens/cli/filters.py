@@ -3,7 +3,7 @@
 Filter PPMs by activation alignment over a split, written to MEME; Tomtom against a motif
 database (a JASPAR release or a MEME file); match statistics against the dataset's
 ground-truth TFs (``--criterion best``, the default: a filter counts when its best
-significant hit is a ground-truth TF, SPEC section 6; ``any``: when any significant hit is,
+significant hit is a ground-truth TF (the match fraction of Koo & Ploenzke 2021); ``any``: when any significant hit is,
 as the originals' code; the JSON document, filters.json and the printed summary say which);
 a logo grid labelled with each filter's best hit; and, when the split has ground truth, the
 motif localisation AUROC of the filter scans next to that of the true PWMs.
@@ -24,9 +24,24 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..errors import SeqlensError
-from ..io_utils import json_ready, table_records, write_csv, write_json
-from ._common import console, emit_json, load_run_and_split
+from ..errors import MotifError, SeqlensError
+from ..io_utils import check_output_dir, json_ready, table_records, write_csv, write_json
+from ._common import as_option, check_split_name, console, emit_json, load_run_and_split
+
+
+def _database(jaspar: str, excluded: list[str]) -> list:
+    """The motifs of ``--jaspar`` (checked before the model runs); every ``--exclude`` name must be one of them."""
+    from ..motifs import load_motifs
+
+    try:
+        motifs = as_option("--jaspar", lambda: load_motifs(jaspar))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"--jaspar: MEME file not found: {jaspar} (give a MEME file or a JASPAR release such as 2016 or 2024)") from None
+    known = {m.name.casefold() for m in motifs} | {m.id.casefold() for m in motifs if m.id}
+    unknown = [e for e in excluded if e.casefold() not in known]
+    if unknown:
+        raise MotifError(f"--exclude names {', '.join(map(repr, unknown))}, which {'is' if len(unknown) == 1 else 'are'} not in the database {jaspar}")
+    return motifs
 
 
 def _print_summary(report, title: str) -> None:
@@ -54,14 +69,14 @@ def filters(
     data: Path = typer.Option(..., "--data", help="HDF5 dataset (seqlens or papers' layout)."),
     split_name: str = typer.Option("test", "--split", help="train | valid | test."),
     jaspar: str = typer.Option("2016", "--jaspar", help="Motif database: a JASPAR release (2016 as the papers, 2024, ...) or a MEME file."),
-    evalue: float | None = typer.Option(None, "--evalue", min=0.0, help="Tomtom E-value threshold (paper 002: 0.1; default when --qvalue is not given)."),
-    qvalue: float | None = typer.Option(None, "--qvalue", min=0.0, help="Tomtom q-value threshold (paper 004: 0.1)."),
-    criterion: str = typer.Option("best", "--criterion", help="A filter matches a ground-truth TF when its best significant hit is one (best, SPEC 6) or any significant hit is (any, the originals' code)."),
+    evalue: float | None = typer.Option(None, "--evalue", min=0.0, help="Tomtom E-value threshold (Koo & Ploenzke 2021: 0.1; default when --qvalue is not given)."),
+    qvalue: float | None = typer.Option(None, "--qvalue", min=0.0, help="Tomtom q-value threshold (Ghotra et al. 2021: 0.1)."),
+    criterion: str = typer.Option("best", "--criterion", help="A filter matches a ground-truth TF when its best significant hit is one (best, the default) or any significant hit is (any, the originals' code)."),
     threshold: float = typer.Option(0.5, "--threshold", help="Site = activation above THRESHOLD x the filter's maximum."),
     window: int | None = typer.Option(None, "--window", min=1, help="Aligned window width (default: the filter width; the papers: 20)."),
     trim: bool = typer.Option(False, "--trim", help="Trim PPMs to columns with IC > 0.5 bits, padded by 3."),
     tfs: str | None = typer.Option(None, "--tfs", help="Ground-truth TF names, comma-separated (default: from the dataset)."),
-    exclude: str | None = typer.Option(None, "--exclude", help="Database motifs to leave out, comma-separated names or IDs (002 dropped Gmeb1)."),
+    exclude: str | None = typer.Option(None, "--exclude", help="Database motifs to leave out, comma-separated names or IDs (Koo & Ploenzke 2021 dropped Gmeb1)."),
     out: Path | None = typer.Option(None, "-o", "--out", help="Output directory (default: RUN/filters)."),
     plot: bool = typer.Option(True, "--plot/--no-plot", help="Draw the filter logo grid (filters.png)."),
     batch_size: int = typer.Option(256, "--batch-size", min=1),
@@ -73,20 +88,29 @@ def filters(
     from ..motifs import write_meme
     from ..plotting import plot_filters
     from ..tomtom import MATCH_CRITERIA
+    from ..training import resolve_device
 
     if evalue is not None and qvalue is not None:
         raise SeqlensError("give either --evalue or --qvalue, not both")
     if criterion not in MATCH_CRITERIA:
         raise SeqlensError(f"--criterion must be one of {', '.join(MATCH_CRITERIA)}, got {criterion!r}")
-    model, dataset, split = load_run_and_split(run, data, split_name)
+    if tfs is not None and not [t for t in tfs.split(",") if t.strip()]:
+        raise SeqlensError(f"--tfs lists no TF names: {tfs!r}")
+    check_split_name(split_name)
+    as_option("--device", lambda: resolve_device(device))
     out = Path(run) / "filters" if out is None else out
-    if out.exists() and not out.is_dir():
-        raise SeqlensError(f"output path {out} exists and is not a directory")
+    check_output_dir(out, "output folder (-o)")
     excluded = [e.strip() for e in exclude.split(",") if e.strip()] if exclude else []
+    database = []
+
+    def check_database(model, header) -> None:  # after the run and the data's header, before the data
+        database.extend(_database(jaspar, excluded))
+
+    model, dataset, split = load_run_and_split(run, data, split_name, check=check_database)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         report = filter_report(
-            model, split, dataset=dataset, database=jaspar, tfs=tfs, tfs_given_as="--tfs", evalue=evalue, qvalue=qvalue,
+            model, split, dataset=dataset, database=database, tfs=tfs, tfs_given_as="--tfs", evalue=evalue, qvalue=qvalue,
             criterion=criterion, threshold=threshold, window=window, trim=trim, exclude=excluded,
             batch_size=batch_size, device=device,
         )

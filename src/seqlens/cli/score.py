@@ -5,7 +5,7 @@ trapezoid rule over the PR curve, as the original code, and average precision), 
 similarity with ``ground_truth - background`` (0.25 for a uniform one), signal-to-noise (top-k background scores) and,
 for gradient methods, the fraction of positions whose gradient angle to the simplex exceeds
 30/45/60 degrees. ISM maps are reduced with the per-position L2 norm at the observed letter
-(SPEC section 6); every other map with ``sum(map * X)`` (each method's entry in
+(Koo & Ploenzke 2021; see docs/papers.md); every other map with ``sum(map * X)`` (each method's entry in
 :mod:`seqlens.attribution.registry` says which).
 
 The work is :func:`seqlens.evaluation.score_attribution_file` (ground truth from the file or
@@ -27,9 +27,9 @@ import typer
 from rich import box
 from rich.table import Table
 
-from ..errors import SeqlensError
-from ..io_utils import table_records, write_csv
-from ._common import console, emit_json
+from ..errors import DataFormatError, SeqlensError
+from ..io_utils import check_output_dir, require_file, table_records, write_csv
+from ._common import as_option, console, emit_json
 
 
 def _print_summary(summary: pd.DataFrame, title: str) -> None:
@@ -50,22 +50,33 @@ def _print_summary(summary: pd.DataFrame, title: str) -> None:
 def score(
     attributions_file: Path = typer.Argument(..., metavar="ATTR_H5", help="Attribution file written by `seqlens attribute`."),
     data: Path | None = typer.Option(None, "--data", help="Dataset to take the ground truth from when the file has none."),
-    convention: str = typer.Option("002", "--convention", help="Positive positions: 002 (I > 0.01 bits) or 003 (I > 0.1)."),
+    convention: str = typer.Option("002", "--convention", help="Positive positions: 002 (I > 0.01 bits, Koo & Ploenzke 2021) or 003 (I > 0.1, Majdandzic et al. 2023; docs/papers.md)."),
     threshold: float | None = typer.Option(None, "--threshold", help="Information threshold for positives (overrides the convention)."),
-    top_k: int = typer.Option(20, "--top-k", min=1, help="SNR: background scores averaged as noise (paper 004: 20)."),
+    top_k: int = typer.Option(20, "--top-k", min=1, help="SNR: background scores averaged as noise (Ghotra et al. 2021: 20)."),
     out: Path | None = typer.Option(None, "-o", "--out", help="Output directory (default: ATTR_H5 without suffix + '_scores')."),
     logos: int = typer.Option(3, "--logos", min=0, help="Attribution logos per map for the first sequences (0 = none)."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON document (the summary) on stdout."),
 ) -> None:
     """Interpretability AUROC/AUPR, cosine, SNR and gradient angles of every map, with plots."""
+    from ..attribution.io import attribution_file_info
+    from ..data.hdf5 import read_h5_header
     from ..evaluation import AUPR_NOTE, score_attribution_file
+    from ..evaluation.interpretability import check_threshold
     from ..plotting import attribution_score_plots
 
     if convention not in ("002", "003"):
         raise SeqlensError(f"--convention must be 002 or 003, got {convention!r}")
+    if threshold is not None:
+        as_option("--threshold", lambda: check_threshold(threshold), "threshold")
     out = attributions_file.with_name(attributions_file.stem + "_scores") if out is None else out
-    if out.exists() and not out.is_dir():
-        raise SeqlensError(f"output path {out} exists and is not a directory")
+    check_output_dir(out, "output folder (-o)")
+    info = attribution_file_info(require_file(attributions_file, "attribution file"))
+    if not info["has_ground_truth"]:
+        if data is None:
+            raise DataFormatError(f"{attributions_file} holds no ground truth; give the dataset it was computed from (--data)")
+        header = read_h5_header(require_file(data, "data file"))
+        if info["split"] in header.has_ground_truth and not header.has_ground_truth[info["split"]]:
+            raise DataFormatError(f"neither {attributions_file} nor {data} (split {info['split']!r}) holds ground truth")
     result = score_attribution_file(attributions_file, data=data, convention=convention, threshold=threshold, top_k=top_k)
     written = [write_csv(result.scores, out / "scores.csv"), write_csv(result.summary, out / "summary.csv")]
     if not result.angles.empty:

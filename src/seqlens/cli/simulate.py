@@ -1,4 +1,9 @@
-"""``seqlens simulate``: write the papers' synthetic datasets (or variations of them) to HDF5."""
+"""``seqlens simulate``: write the papers' synthetic datasets (or variations of them) to HDF5.
+
+Every option is checked before any sequence is generated (the output file, the JASPAR
+release, the motif names, the motif-count distribution, the background, the split), and
+errors name the option (``--motifs``, ``--split`` ...) rather than the library's keyword.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,24 @@ from pathlib import Path
 
 import typer
 
-from ..data import LAYOUTS, save_h5
-from ..errors import SeqlensError
+from ..alphabet import background_probs
+from ..data import LAYOUTS, save_h5, split_sizes
+from ..errors import DataFormatError, MotifError, SeqlensError
+from ..io_utils import check_output_file
+from ..motifs import load_jaspar, resolve_motifs
 from ..synthetic import (
+    LOOKALIKE_STATISTICS,
     MULTITASK_MOTIFS_PER_SEQ,
     MULTITASK_TFS,
     REGULATORY_CODE_CORE,
     REGULATORY_CODE_MOTIFS_PER_SEQ,
+    check_motifs_per_seq,
     multitask_dataset,
     regulatory_code_dataset,
 )
-from ._common import console, emit_json, progress_bar
+from ._common import as_option, console, emit_json, progress_bar
 
-app = typer.Typer(help="Generate synthetic DNA with ground truth (SPEC section 2).", no_args_is_help=True)
+app = typer.Typer(help="Generate synthetic DNA with ground truth (the tasks of Koo & Ploenzke 2021; see docs/papers.md).", no_args_is_help=True)
 
 OUT_HELP = "Output HDF5 file."
 LAYOUT_HELP = f"HDF5 layout: one of {', '.join(LAYOUTS)} (papers = the original X_*/Y_*/model_* keys)."
@@ -79,11 +89,62 @@ def _check_layout(layout: str) -> None:
         raise SeqlensError(f"--layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
 
 
+def _check_common(out: Path, layout: str, n: int, n_min: int, length: int, split: list[float], split_text: str,
+                  release, distribution, background: dict) -> None:
+    """Check the options every simulate command shares, before anything is generated."""
+    _check_layout(layout)
+    check_output_file(out, "output file (-o)")
+    if n < n_min:
+        raise SeqlensError(f"--n must be at least {n_min}, got {n}")
+    if length < 1:
+        raise SeqlensError(f"--length must be a positive integer, got {length}")
+    if any(not 0 <= f < float("inf") for f in split) or abs(sum(split) - 1) > 1e-6 or split[0] == 0:
+        raise SeqlensError(f"--split must be three non-negative fractions summing to 1 with a non-empty train split, got {split_text!r}")
+    try:
+        split_sizes(n, split[1], split[2])
+    except DataFormatError as exc:
+        raise SeqlensError(f"--n {n} is too small for --split {split_text}: {str(exc).rsplit(': ', 1)[-1]}") from None
+    as_option("--motifs-per-seq", lambda: check_motifs_per_seq(distribution), "motifs_per_seq")
+    if background["gc"] is not None:
+        as_option("--background-gc", lambda: background_probs(None, background["gc"]), "gc")
+    else:
+        as_option("--background", lambda: background_probs(background["background_probs"]))
+    as_option("--release", lambda: load_jaspar(release))
+
+
+def _check_motifs(names: list[str], release, length: int) -> list:
+    """The motifs ``--motifs`` names, looked up in ``--release``; each at most once, each shorter than ``--length``."""
+    motifs = as_option("--motifs", lambda: resolve_motifs(names, release))
+    seen = {}
+    for name, motif in zip(names, motifs):
+        if motif.id in seen:
+            raise MotifError(f"--motifs names motif {motif.name} ({motif.id}) twice: {seen[motif.id]!r} and {name!r}")
+        seen[motif.id] = name
+        if motif.width >= length:
+            raise MotifError(f"--length {length} is too short for motif {motif.name} ({motif.id}) of width {motif.width}")
+    return motifs
+
+
+#: Library phrases that name a keyword argument, and their command-line wording.
+_CLI_TERMS = (
+    ("n_background_motifs=", "--n-background-motifs "),
+    ("lower k or raise the length", "lower k in --motifs-per-seq or raise --length"),
+    ("it can never be placed", "it can never be placed; raise --length"),
+)
+
+
 def _build_and_write(build, n: int, out: Path, layout: str, json_output: bool) -> None:
     """Run ``build()``, write its dataset to ``out``, report a summary (JSON or human)."""
     with progress_bar() as bar:
         task = bar.add_task(f"simulating {n} sequences", total=2)
-        dataset = build()
+        try:
+            dataset = build()
+        except SeqlensError as exc:
+            message = str(exc)
+            for phrase, cli in _CLI_TERMS:
+                message = message.replace(phrase, cli)
+            exc.args = (message,)  # reworded in place: --debug still shows where it was raised
+            raise
         bar.update(task, advance=1, description=f"writing {out}")
         save_h5(dataset, out, layout=layout)
         bar.update(task, advance=1)
@@ -124,7 +185,6 @@ def regulatory_code(
     json_output: bool = typer.Option(False, "--json", help="Print the dataset summary as one JSON document on stdout."),
 ) -> None:
     """The binary regulatory-code task: positives from 5 core TFs, negatives add 50 other motifs."""
-    _check_layout(layout)
     options = dict(
         n=n,
         length=length,
@@ -140,6 +200,21 @@ def regulatory_code(
         seed=seed,
         **_background(background, background_gc),
     )
+    _check_common(out, layout, n, 2, length, options["split"], split, options["release"], options["motifs_per_seq"], options)
+    core = _check_motifs(options["core"], options["release"], length)
+    if n_background_motifs < 0:
+        raise SeqlensError(f"--n-background-motifs must be >= 0, got {n_background_motifs}")
+    if lookalike_statistic not in LOOKALIKE_STATISTICS:
+        raise SeqlensError(f"--lookalike-statistic must be one of {', '.join(LOOKALIKE_STATISTICS)}, got {lookalike_statistic!r}")
+    if not lookalike_threshold >= 0:
+        raise SeqlensError(f"--lookalike-threshold must be >= 0, got {lookalike_threshold}")
+    core_ids = {m.id for m in core}
+    others = [m for m in load_jaspar(options["release"]) if m.id not in core_ids]
+    if n_background_motifs > len(others):
+        raise MotifError(
+            f"--n-background-motifs {n_background_motifs} is more than the {len(others)} other motifs "
+            f"of JASPAR {release} CORE vertebrates"
+        )
     _build_and_write(lambda: regulatory_code_dataset(**options), n, out, layout, json_output)
 
 
@@ -160,7 +235,6 @@ def multitask(
     json_output: bool = typer.Option(False, "--json", help="Print the dataset summary as one JSON document on stdout."),
 ) -> None:
     """The multitask task: one label per TF (12 by default), 1 if the TF occurs on either strand."""
-    _check_layout(layout)
     options = dict(
         n=n,
         length=length,
@@ -172,4 +246,6 @@ def multitask(
         seed=seed,
         **_background(background, background_gc),
     )
+    _check_common(out, layout, n, 1, length, options["split"], split, options["release"], options["motifs_per_seq"], options)
+    _check_motifs(options["tfs"], options["release"], length)
     _build_and_write(lambda: multitask_dataset(**options), n, out, layout, json_output)

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from ..io_utils import atomic_path, require_file
+from ..io_utils import check_output_dir, check_output_file, require_file, write_json
 from ._common import console, emit_json, load_run_and_split, table_records
 
 SUMMARY_NAME = "train.json"
@@ -53,11 +52,17 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or per-epoch lines."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
-    """Train a zoo model; writes the run directory and reports validation and test scores."""
-    from ..data import load_h5
-    from ..models import build
-    from ..training import evaluate, fit, training_method
+    """Train a zoo model; writes the run directory and reports validation and test scores.
 
+    A run directory holding a checkpoint is resumed (a finished run is re-reported) only
+    when its data and settings match this call's; otherwise the command stops and says what
+    changed (``--no-resume`` starts over).
+    """
+    from ..data import load_h5
+    from ..models import ModelConfig, build, resolve_config
+    from ..training import check_fit_arguments, evaluate, fit, resolve_device, split_fingerprint, training_method
+
+    # everything that can be checked without the data, before loading it
     method_params = {
         "sigma": noise_sigma,
         "epsilon": epsilon,
@@ -67,6 +72,11 @@ def train(
         "weight": angle_weight,
     }
     training = training_method(method, **{k: v for k, v in method_params.items() if v is not None})
+    resolve_config(ModelConfig.from_dict({"name": model_name, "activation": activation}))
+    check_fit_arguments(epochs, batch_size, lr, lr_decay, lr_patience, patience, monitor, l2)
+    resolve_device(device)
+    check_output_dir(out, "run folder (-o)")
+    check_output_file(out / SUMMARY_NAME, "run file")
     dataset = load_h5(require_file(data, "data file"))
     model = build(
         model_name,
@@ -110,10 +120,11 @@ def train(
         "monitor": history.attrs["monitor"],
         "best_valid": {k: float(best_row[k]) for k in ("val_loss", "val_auroc", "val_aupr")} if best_row else None,
         "lr_decays": int((history["lr"].diff() < 0).sum()),
+        "fit": {k: v for k, v in history.attrs["settings"].items() if k != "data"},
+        "data_fingerprint": {**history.attrs["settings"]["data"], "test": split_fingerprint(dataset.test.X, dataset.test.y)},
         "test": table_records(test),
     }
-    with atomic_path(out / SUMMARY_NAME) as tmp:
-        tmp.write_text(json.dumps(document, indent=2) + "\n")
+    write_json(document, out / SUMMARY_NAME, "train.json")
     if json_output:
         emit_json(document)
         return

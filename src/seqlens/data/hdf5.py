@@ -9,12 +9,20 @@ Two HDF5 layouts are read and written (:func:`load_h5` detects which one a file 
   (JSON strings).
 * ``"papers"``: the original research code's flat keys ``X_{split}``, ``Y_{split}`` and,
   for synthetic data, ``model_{split}`` (ground truth), all channel-first; seqlens adds
-  ``background_{split}`` for a non-uniform background (absent: uniform).
+  ``background_{split}`` for a non-uniform background (absent: uniform), and root
+  attributes ``task_names`` and ``metadata`` (JSON strings; the original code ignores
+  attributes), read back when present.
+
+:func:`read_h5_header` describes a dataset file (layout, task names, split sizes, length)
+from its keys, shapes and attributes without reading the arrays, so commands can check
+their options against the data before loading it. An attribution file (``seqlens
+attribute``) is recognised and refused with a message naming the command that reads it.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -25,29 +33,43 @@ import pandas as pd
 from ..errors import DataFormatError
 from ..io_utils import atomic_path, require_file, to_json
 from ..validation import check_sequence_shape
-from .containers import SPLITS, PathLike, SeqDataset, Split, _check_label_shape
+from .containers import SPLITS, PathLike, SeqDataset, Split, _check_label_shape, default_task_names
 
 LAYOUTS = ("seqlens", "papers")
 FORMAT_VERSION = 1
+#: The root ``format`` attribute of an attribution file (:mod:`seqlens.attribution.io`).
+ATTRIBUTION_FORMAT = "seqlens-attributions"
 
 
 def open_h5(path: PathLike) -> h5py.File:
     """Open an HDF5 file for reading; one-line errors for a missing or non-HDF5 file."""
     path = require_file(path, "HDF5 file")
     if not h5py.is_hdf5(path):
-        raise DataFormatError(f"{path} is not an HDF5 file")
+        empty = " (it is empty)" if path.stat().st_size == 0 else ""
+        raise DataFormatError(f"{path} is not an HDF5 file{empty}")
     try:
         return h5py.File(path, "r")
     except OSError as exc:
         raise DataFormatError(f"cannot open {path} as HDF5: {exc}") from None
 
 
-def _layout_of(handle: h5py.File, path: PathLike) -> str:
+def file_format(handle: h5py.File) -> str | None:
+    """The root ``format`` attribute of an open file (``"seqlens"``, ``"seqlens-attributions"``), or None."""
     fmt = handle.attrs.get("format")
     if isinstance(fmt, bytes):
         fmt = fmt.decode()
+    return None if fmt is None else str(fmt)
+
+
+def _layout_of(handle: h5py.File, path: PathLike) -> str:
+    fmt = file_format(handle)
     if fmt == "seqlens":
         return "seqlens"
+    if fmt == ATTRIBUTION_FORMAT:
+        raise DataFormatError(
+            f"{path} is an attribution file (written by `seqlens attribute`), not a dataset; "
+            f"`seqlens score {path}` reads it"
+        )
     if "X_train" in handle:
         return "papers"
     raise DataFormatError(
@@ -95,14 +117,41 @@ def _read_split(path, split_name: str, keys: tuple[str, str, str, str], containe
         raise DataFormatError(f"{path}, split {split_name!r}: {exc}") from None
 
 
+def _json_attribute(handle: h5py.File, key: str, path: PathLike, kind: type):
+    """Root attribute ``key`` parsed as JSON (None when absent); must be a ``kind``."""
+    if key not in handle.attrs:
+        return None
+    text = handle.attrs[key]
+    if isinstance(text, bytes):
+        text = text.decode()
+    try:
+        value = json.loads(text)
+    except (TypeError, json.JSONDecodeError):
+        raise DataFormatError(f"{path}: root attribute {key!r} is not valid JSON") from None
+    if not isinstance(value, kind):
+        raise DataFormatError(f"{path}: root attribute {key!r} must be a JSON {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _papers_attributes(handle: h5py.File, path: PathLike) -> tuple[list | None, dict]:
+    """Task names and generator metadata a seqlens-written papers file keeps as root attributes."""
+    task_names = _json_attribute(handle, "task_names", path, list)
+    metadata = _json_attribute(handle, "metadata", path, dict) or {}
+    return task_names, metadata
+
+
 def _load_papers(handle: h5py.File, path: PathLike) -> SeqDataset:
     splits = {
         name: _read_split(path, name, (f"X_{name}", f"Y_{name}", f"model_{name}", f"background_{name}"), handle, {})
         for name in SPLITS
     }
+    task_names, stored = _papers_attributes(handle, path)
     stored_dtypes = {"X": str(handle["X_train"].dtype), "y": str(handle["Y_train"].dtype)}
-    metadata = {"layout": "papers", "source_file": str(Path(path).resolve()), "stored_dtypes": stored_dtypes}
-    return SeqDataset(**splits, metadata=metadata)
+    metadata = {**stored, "layout": "papers", "source_file": str(Path(path).resolve()), "stored_dtypes": stored_dtypes}
+    try:
+        return SeqDataset(**splits, task_names=task_names or [], metadata=metadata)
+    except DataFormatError as exc:
+        raise DataFormatError(f"{path}: {exc}") from None
 
 
 def _read_strings(node: h5py.Dataset) -> np.ndarray:
@@ -158,7 +207,9 @@ def load_h5(path: PathLike) -> SeqDataset:
     """Read a dataset from HDF5, in the seqlens or the papers' layout (detected).
 
     Arrays come back as float32 whatever their stored dtype. Papers-layout files get
-    ``metadata = {"layout": "papers", "source_file": ..., "stored_dtypes": ...}``.
+    ``metadata = {"layout": "papers", "source_file": ..., "stored_dtypes": ...}``, added to
+    the generator metadata that seqlens stores in the ``metadata`` attribute of the papers
+    files it writes; their ``task_names`` attribute, when present, names the tasks.
 
     Raises ``FileNotFoundError`` for a missing file and :class:`DataFormatError` for a
     file that is not HDF5, lacks a key, or holds arrays of the wrong shape or content.
@@ -167,6 +218,67 @@ def load_h5(path: PathLike) -> SeqDataset:
         if _layout_of(handle, path) == "seqlens":
             return _load_seqlens(handle, path)
         return _load_papers(handle, path)
+
+
+@dataclass(frozen=True)
+class DatasetHeader:
+    """What a dataset file holds, read from its keys, shapes and attributes (no arrays).
+
+    layout : ``"seqlens"`` or ``"papers"``.
+    task_names : one name per task (the defaults of :func:`default_task_names` when the
+        file names none).
+    input_length : sequence length ``L``.
+    sizes : split name -> number of sequences.
+    has_ground_truth : split name -> whether the split stores ground truth.
+    """
+
+    layout: str
+    task_names: list[str]
+    input_length: int
+    sizes: dict[str, int]
+    has_ground_truth: dict[str, bool]
+
+    @property
+    def n_tasks(self) -> int:
+        """Number of tasks (label columns)."""
+        return len(self.task_names)
+
+
+def read_h5_header(path: PathLike) -> DatasetHeader:
+    """Describe the dataset file at ``path`` without reading its arrays (:class:`DatasetHeader`).
+
+    Checks what :func:`load_h5` checks first (an HDF5 file in a known layout, every split's
+    ``X`` and ``y`` present with shapes ``(N, 4, L)`` and ``(N,)`` / ``(N, T)``, one length
+    and one number of tasks); the arrays' content is checked only when they are loaded.
+    """
+    with open_h5(path) as handle:
+        layout = _layout_of(handle, path)
+        if layout == "seqlens":
+            keys = {name: (f"/{name}/X", f"/{name}/y", f"/{name}/ground_truth") for name in SPLITS}
+            for name in SPLITS:
+                if name not in handle:
+                    raise DataFormatError(f"{path} is missing key '/{name}'")
+            names = _json_attribute(handle, "task_names", path, list)
+        else:
+            keys = {name: (f"X_{name}", f"Y_{name}", f"model_{name}") for name in SPLITS}
+            names, _ = _papers_attributes(handle, path)
+        sizes, truth, lengths, tasks = {}, {}, set(), set()
+        for name, (x_key, y_key, gt_key) in keys.items():
+            x = require_dataset(handle, x_key, path)
+            y = require_dataset(handle, y_key, path)
+            check_sequence_shape(x.shape, f"{path}: {x_key}", error=DataFormatError)
+            _check_label_shape(y.shape, x.shape[0], f"{path}: {y_key}")
+            sizes[name] = int(x.shape[0])
+            truth[name] = gt_key in handle
+            lengths.add(int(x.shape[2]))
+            tasks.add(1 if len(y.shape) == 1 else int(y.shape[1]))
+    if len(lengths) > 1 or len(tasks) > 1:
+        raise DataFormatError(f"{path}: splits differ in sequence length {sorted(lengths)} or number of tasks {sorted(tasks)}")
+    n_tasks = tasks.pop()
+    task_names = [str(t) for t in names] if names else default_task_names(n_tasks)
+    if len(task_names) != n_tasks:
+        raise DataFormatError(f"{path}: {len(task_names)} task names for {n_tasks} tasks")
+    return DatasetHeader(layout, task_names, lengths.pop(), sizes, truth)
 
 
 _COMPRESSED = {"compression": "gzip", "compression_opts": 4}
@@ -215,6 +327,9 @@ def write_split_group(group: h5py.Group, split: Split) -> None:
 
 
 def _save_papers(handle: h5py.File, dataset: SeqDataset) -> None:
+    # Attributes, not keys: the original code reads exactly the keys below and ignores them.
+    handle.attrs["task_names"] = to_json(dataset.task_names, "task_names")
+    handle.attrs["metadata"] = to_json(dataset.metadata, "metadata")
     for name in SPLITS:
         split = dataset.split(name)
         handle.create_dataset(f"X_{name}", data=split.X, **_COMPRESSED)
@@ -231,7 +346,9 @@ def save_h5(dataset: SeqDataset, path: PathLike, layout: Literal["seqlens", "pap
     ``layout="seqlens"`` keeps everything (names, motif table, task names, metadata);
     ``layout="papers"`` writes exactly ``X_*``, ``Y_*`` and, where a split has ground
     truth, ``model_*`` as float32, readable by the original research code; a non-uniform
-    background adds ``background_*`` (four frequencies), which that code ignores.
+    background adds ``background_*`` (four frequencies), which that code ignores; task
+    names and metadata go into root attributes (JSON), which :func:`load_h5` reads back.
+    Motif-site tables and sequence names are not kept in that layout.
     """
     if layout not in LAYOUTS:
         raise DataFormatError(f"layout must be one of {LAYOUTS}, got {layout!r}")

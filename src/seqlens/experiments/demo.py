@@ -1,7 +1,9 @@
 """The end-to-end demo: does an exponential first layer make a CNN more interpretable?
 
-Reproduces, at small scale, the central experiment of paper 002 (SPEC section 8) on the
-binary "regulatory code" task:
+Reproduces, at small scale, the central experiment of Koo & Ploenzke (2021), "Improving
+representations of genomic sequence motifs in convolutional networks with exponential
+activations", Nature Machine Intelligence, doi:10.1038/s42256-020-00291-x (docs/papers.md),
+on the binary "regulatory code" task:
 
 1. generate the dataset (SP1, GABPA, CEBPB, MAX, YY1 embedded in random DNA; JASPAR 2016);
 2. train ``cnn_local`` with a ReLU and with an exponential first layer;
@@ -9,8 +11,10 @@ binary "regulatory code" task:
 4. attribution maps (saliency raw and corrected, ISM) for the first positive test sequences;
 5. interpretability AUROC/AUPR against the ground truth;
 6. first-layer filters aligned into PPMs and matched to JASPAR 2016 with Tomtom (match
-   fraction by the best significant hit, SPEC section 6), and motif localisation AUROC;
-7. a Markdown report with tables and figures.
+   fraction by the best significant hit, as the paper describes it), and motif localisation AUROC;
+7. a Markdown report with tables and figures: every +- says what it is a standard deviation
+   over (sequences here, training seeds in the paper) and of how many; a model whose
+   training ran into the epoch cap instead of stopping early is flagged.
 
 Steps 5 and 6 are the library functions ``seqlens score`` and ``seqlens filters`` call:
 :func:`seqlens.evaluation.score_attribution_file` and :func:`seqlens.evaluation.filter_report`.
@@ -26,8 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import torch
 
 from ..attribution import attribute_split, save_attributions, select_rows
 from ..data import load_h5, save_h5
@@ -55,7 +59,7 @@ class DemoSettings:
     n_attributed: int = 500  # papers: the first 500 positive test sequences
     convention: str = "002"
     evalue: float = 0.1
-    criterion: str = DEFAULT_CRITERION  # a filter matches when its best significant hit is a core TF (SPEC 6)
+    criterion: str = DEFAULT_CRITERION  # a filter matches when its best significant hit is a core TF (as 002 describes)
     jaspar_release: int = 2016
     log: Callable[[str], None] = field(default=lambda message: None, repr=False)
 
@@ -76,8 +80,8 @@ def _trained_model(out: Path, dataset, activation: str, s: DemoSettings, verbose
     run = out / "runs" / f"{s.model}_{activation}"
     if not (run / "weights.pt").exists():
         s.log(f"training {s.model} with a {activation} first layer -> {run}")
-        torch.manual_seed(s.seed)
-        model = build(s.model, activation=activation, input_length=dataset.input_length, n_outputs=dataset.n_tasks)
+        model = build(s.model, activation=activation, input_length=dataset.input_length, n_outputs=dataset.n_tasks,
+                      seed=s.seed)
         fit(model, dataset, epochs=s.epochs, seed=s.seed, out_dir=run, verbose=verbose,
             early_stopping_patience=s.early_stopping_patience, lr_patience=s.lr_patience)
     history = pd.read_csv(run / "history.csv")
@@ -104,10 +108,45 @@ def _filters(out: Path, model, dataset, activation: str, s: DemoSettings) -> Fil
     return report
 
 
+def training_check(history: pd.DataFrame, epoch_cap: int) -> dict:
+    """How a training run ended, from its ``history.csv`` table (columns ``epoch``, ``lr``, ``val_auroc``).
+
+    Returns ``epochs`` (trained), ``epoch_cap``, ``stopped_at_cap`` (training ran until the
+    cap instead of stopping early), ``best_epoch`` (highest validation AUROC: the weights
+    kept), ``initial_lr``, ``final_lr``, ``lr_decays`` (times the learning rate dropped) and
+    ``flags``: sentences for a reader, one when the run stopped at the cap (saying whether the
+    learning rate had decayed, i.e. the validation metric had plateaued at least once).
+    """
+    epochs = int(history["epoch"].max()) if len(history) else 0
+    lr = history["lr"].to_numpy(dtype=float)
+    decays = int((np.diff(lr) < 0).sum()) if lr.size else 0
+    best = int(history["epoch"].iloc[int(np.nanargmax(history["val_auroc"].to_numpy(dtype=float)))]) \
+        if len(history) and history["val_auroc"].notna().any() else None
+    at_cap = epochs >= epoch_cap
+    flags = []
+    if at_cap:
+        if decays:
+            lr_text = (f"with the learning rate decayed {decays} time{'s' if decays > 1 else ''} "
+                       f"({lr[0]:.0e} -> {lr[-1]:.0e})")
+        else:
+            lr_text = f"at its initial learning rate ({lr[0]:.0e}), never decayed"
+        flags.append(
+            f"stopped at the epoch cap ({epochs} of {epoch_cap} epochs) {lr_text}: early stopping never "
+            f"triggered, so the model may not have converged (best validation AUROC at epoch {best}); "
+            "the papers trained up to 100 epochs with early stopping. Compare with care, or rerun with more epochs."
+        )
+    return {"epochs": epochs, "epoch_cap": int(epoch_cap), "stopped_at_cap": bool(at_cap), "best_epoch": best,
+            "initial_lr": float(lr[0]) if lr.size else None, "final_lr": float(lr[-1]) if lr.size else None,
+            "lr_decays": decays, "flags": flags}
+
+
 def _filter_summary(report: FilterReport) -> dict:
     stats = report.statistics or {}
     local = report.localization or {}
     return {
+        "n_filters": len(report.motifs),
+        "evalue": report.evalue,
+        "qvalue": report.qvalue,
         "criterion": report.criterion,
         "match_fraction": float(stats.get("match_fraction", float("nan"))),
         "other_fraction": float(stats.get("other_fraction", float("nan"))),
@@ -119,13 +158,15 @@ def _filter_summary(report: FilterReport) -> dict:
 def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = None, verbose: bool = False) -> dict:
     """Run the demo into ``out_dir``; return its summary (also written as ``summary.json``).
 
-    The summary holds, per first-layer activation: test AUROC, epochs trained, mean +- SD
+    The summary holds, per first-layer activation: test AUROC, epochs trained, how training
+    ended (``training``: :func:`training_check`, with ``flags`` for a run that stopped at
+    the epoch cap), mean +- SD over the scored sequences (with their number ``n``) of
     interpretability AUROC and AUPR per attribution method and variant, and the filter
-    analysis (``criterion``, ``match_fraction``, ``other_fraction``, ``tfs_found``,
-    ``localization_auroc`` pooled for the filters and the true PWMs); plus the paths of the
-    report and figures. Values are JSON-ready (NaN as None).
+    analysis (``n_filters``, ``criterion``, ``match_fraction``, ``other_fraction``,
+    ``tfs_found``, ``localization_auroc`` pooled for the filters and the true PWMs); plus
+    the paths of the report and figures. Values are JSON-ready (NaN as None).
     """
-    from ..plotting import metric_boxplot, plot_attribution, plot_filters
+    from ..plotting import attribution_logo, filter_report_plot, metric_boxplot
 
     s = settings or DemoSettings()
     out = Path(out_dir)
@@ -141,16 +182,18 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
         score_tables.append(scored.scores.assign(model=f"{s.model} {activation}")[["model", *scored.scores.columns]])
         s.log(f"matching first-layer filters of the {activation} model to JASPAR {s.jaspar_release}")
         filters = _filters(out, model, dataset, activation, s)
-        plot_filters(filters.motifs[:24], ncols=6, title=f"{s.model} {activation}: first-layer filters",
-                     path=out / f"filters_{activation}.png")
-        first = attributions.methods["saliency"]
-        plot_attribution(first.maps.get("corrected", first.maps["raw"])[0], X=attributions.X[0],
-                         ground_truth=scored.ground_truth[0], background=scored.background,
-                         title=f"{s.model} {activation}: corrected saliency x input, test sequence {attributions.rows[0]}",
+        filter_report_plot(filters, ncols=6, limit=24, title=f"{s.model} {activation}: first-layer filters",
+                           path=out / f"filters_{activation}.png")
+        saliency = attributions.methods["saliency"]
+        variant = "corrected" if "corrected" in saliency.maps else "raw"
+        attribution_logo(scored, "saliency", variant, 0,
+                         title=f"{s.model} {activation}: {variant} saliency x input, test sequence {attributions.rows[0]}",
                          path=out / f"saliency_{activation}.png")
+        training = training_check(history, s.epochs)
         summary["models"][activation] = {
             "run": str(run),
             "epochs": int(len(history)),
+            "training": training,
             "test_auroc": float(test["auroc"].iloc[0]),
             "interpretability": scored.summary.query("metric in ['auroc', 'aupr_trapezoid']").to_dict("records"),
             "filters": _filter_summary(filters),
@@ -158,7 +201,11 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
     all_scores = pd.concat(score_tables, ignore_index=True)
     write_csv(all_scores, out / "scores.csv")
     all_scores["map"] = all_scores["method"] + " " + all_scores["variant"]
-    metric_boxplot(all_scores, x="map", y="auroc", hue="model", title="interpretability AUROC per sequence",
+    per_box = all_scores.groupby(["model", "map"])["auroc"].count()
+    counts = f"n = {per_box.min()}" if per_box.min() == per_box.max() else f"n = {per_box.min()}-{per_box.max()}"
+    metric_boxplot(all_scores, x="map", y="auroc", hue="model", xlabel="attribution map",
+                   ylabel="interpretability AUROC",
+                   title=f"interpretability AUROC per positive test sequence ({counts} sequences per box)",
                    path=out / "interpretability_auroc.png")
     summary["report"] = str(_write_report(out, summary, s))
     summary = json_ready(summary, "demo summary")
@@ -166,32 +213,71 @@ def run_demo(out_dir: str | Path = "out/demo", settings: DemoSettings | None = N
     return summary
 
 
+#: Published reference numbers: Koo & Ploenzke (2021), cnn_local on the regulatory-code task,
+#: interpretability AUROC (threshold 0.01 bits), mean +- SD over 10 models trained with
+#: different seeds (each model's value is its mean over the positive test sequences).
+PAPER_REFERENCE = {
+    ("relu", "saliency"): (0.771, 0.013), ("exponential", "saliency"): (0.827, 0.019),
+    ("relu", "ism"): (0.808, 0.022), ("exponential", "ism"): (0.887, 0.016),
+}
+PAPER_CITATION = ("Koo PK, Ploenzke M (2021). Improving representations of genomic sequence motifs in "
+                  "convolutional networks with exponential activations. Nature Machine Intelligence. "
+                  "doi:10.1038/s42256-020-00291-x")
+
+
 def _number(value, digits: int = 3) -> str:
     return "-" if value is None or value != value else f"{value:.{digits}f}"
+
+
+def _mean_sd(row: dict) -> str:
+    """``mean ± SD (n = k)`` of a summary row (SD over the row's ``n`` sequences)."""
+    if row.get("mean") is None or row["mean"] != row["mean"]:
+        return "-"
+    return f"{row['mean']:.3f} ± {_number(row.get('sd'))} (n = {row.get('n', '?')})"
 
 
 def _write_report(out: Path, summary: dict, s: DemoSettings) -> Path:
     lines = [
         "# seqlens demo: ReLU vs exponential first layer on the regulatory-code task",
         "",
+        f"Reproduces, at small scale, the central experiment of {PAPER_CITATION}.",
+        "",
         f"Dataset: {s.n} synthetic sequences (SP1, GABPA, CEBPB, MAX, YY1 from JASPAR 2016), seed {s.seed}.",
-        f"Model: {s.model}; interpretability scored on the first {s.n_attributed} positive test sequences",
-        f"(convention {s.convention}); filters matched to JASPAR {s.jaspar_release} with Tomtom (E <= {s.evalue}).",
+        f"Model: {s.model}, trained once per first layer (one seed), at most {s.epochs} epochs with early stopping "
+        f"(patience {s.early_stopping_patience}); interpretability scored on the first {s.n_attributed} positive "
+        f"test sequences (convention {s.convention}); filters matched to JASPAR {s.jaspar_release} with Tomtom "
+        f"(E <= {s.evalue}).",
         "AUPR: trapezoid rule over the PR curve (as the original code).",
         "",
-        "| first layer | epochs | test AUROC | map | interpretability AUROC | AUPR (trapezoid) |",
+        "**How to read ±:** in the table below, ± is the standard deviation **over the n scored sequences** of "
+        "one trained model (one seed): how much interpretability varies from sequence to sequence. The paper's "
+        "± (further down) is the standard deviation **over 10 models trained with different seeds**, each "
+        "summarised by its mean over sequences; the two are not comparable, and the paper's is much smaller.",
+        "",
+        "| first layer | epochs (cap) | test AUROC | map | interpretability AUROC, mean ± SD over sequences (n) "
+        "| AUPR (trapezoid), mean ± SD over sequences (n) |",
         "|---|---:|---:|---|---|---|",
     ]
+    flagged = []
     for activation, m in summary["models"].items():
+        training = m.get("training") or {}
+        epochs = f"{m['epochs']} ({training.get('epoch_cap', s.epochs)})" + (" ⚠" if training.get("flags") else "")
+        flagged += [(activation, flag) for flag in training.get("flags", [])]
         by_map: dict[tuple, dict] = {}
         for row in m["interpretability"]:
-            by_map.setdefault((row["method"], row["variant"]), {})[row["metric"]] = f"{row['mean']:.3f} +- {row['sd']:.3f}"
+            by_map.setdefault((row["method"], row["variant"]), {})[row["metric"]] = _mean_sd(row)
         for (method, variant), metrics in by_map.items():
-            lines.append(f"| {activation} | {m['epochs']} | {m['test_auroc']:.3f} | {method} ({variant}) | "
-                         f"{metrics.get('auroc', '')} | {metrics.get('aupr_trapezoid', '')} |")
+            lines.append(f"| {activation} | {epochs} | {m['test_auroc']:.3f} | {method} ({variant}) | "
+                         f"{metrics.get('auroc', '-')} | {metrics.get('aupr_trapezoid', '-')} |")
+    if flagged:
+        lines += ["", "**Training flags** (⚠ in the table):"]
+        lines += [f"- **{activation}**: {flag}" for activation, flag in flagged]
+    n_filters = {m["filters"].get("n_filters") for m in summary["models"].values()}
+    of = f" (of {n_filters.pop()})" if len(n_filters) == 1 and None not in n_filters else ""
     lines += ["", f"Filter match fraction: criterion {s.criterion!r}, a filter counts when its {MATCH_CRITERIA[s.criterion]}.",
-              "Localisation AUROC: pooled over motif and background regions of the test sequences (paper 002).", "",
-              "| first layer | filters matching a core TF | significant hits, not counted | core TFs found "
+              "Localisation AUROC: pooled over motif and background regions of the test sequences (one value per "
+              "model, no SD), as Koo & Ploenzke (2021) compute it.", "",
+              f"| first layer | fraction of filters{of} matching a core TF | significant hits, not counted | core TFs found "
               "| localisation AUROC (filters) | localisation AUROC (true PWMs) |",
               "|---|---:|---:|---|---:|---:|"]
     for activation, m in summary["models"].items():
@@ -200,17 +286,26 @@ def _write_report(out: Path, summary: dict, s: DemoSettings) -> Path:
         cells = [_number(local.get(k)) for k in ("filters", "true_pwms")]
         lines.append(f"| {activation} | {_number(f['match_fraction'], 2)} | {_number(f['other_fraction'], 2)} "
                      f"| {', '.join(f['tfs_found']) or '-'} | {cells[0]} | {cells[1]} |")
+    reference = ", ".join(
+        f"{method} {PAPER_REFERENCE[('relu', method)][0]:.3f} ± {PAPER_REFERENCE[('relu', method)][1]:.3f} (relu) vs "
+        f"{PAPER_REFERENCE[('exponential', method)][0]:.3f} ± {PAPER_REFERENCE[('exponential', method)][1]:.3f} "
+        "(exponential)" for method in ("saliency", "ism")
+    )
     lines += [
         "",
-        "Paper 002 (10 seeds): cnn_local saliency interpretability AUROC 0.771 +- 0.013 (relu) vs",
-        "0.827 +- 0.019 (exponential); ISM 0.808 vs 0.887.",
+        f"Koo & Ploenzke (2021), {s.model} on this task (20,000 sequences, up to 100 epochs), interpretability AUROC "
+        f"on 500 positive test sequences, mean ± SD **over 10 training seeds** (n = 10 models): {reference}.",
         "",
         "![interpretability AUROC](interpretability_auroc.png)",
+        "",
+        "Logos: the ground truth (information, bits) above the saliency map times input; shaded spans are the "
+        "embedded motif sites, labelled with TF and strand. Filter grids: each first-layer filter's PPM with its "
+        "best Tomtom hit (* = counted as a core TF).",
         "",
     ]
     for activation in summary["models"]:
         lines += [f"![saliency {activation}](saliency_{activation}.png)", "", f"![filters {activation}](filters_{activation}.png)", ""]
     path = out / "report.md"
     with atomic_path(path) as tmp:
-        tmp.write_text("\n".join(lines))
+        tmp.write_text("\n".join(lines), encoding="utf-8")
     return path

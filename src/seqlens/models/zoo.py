@@ -8,9 +8,10 @@ builds the modules, initialises the weights and attaches the resolved config as
 
 from __future__ import annotations
 
+import io
 import json
 import os
-import pickle
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,8 @@ from .layers import ZooModel
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.pt"
+#: the per-epoch checkpoint ``seqlens.training.fit`` writes beside the saved model
+CHECKPOINT_FILE = "checkpoint.pt"
 _HYBRID_ONLY = ("mha_heads", "key_size", "lstm_units", "ff_units")
 
 _ARCHITECTURES: dict[str, CNNArchitecture | HybridArchitecture] = {
@@ -149,36 +152,106 @@ def l2_penalty(model: nn.Module) -> torch.Tensor:
     return torch.stack([w.pow(2).sum() for w in weights]).sum()
 
 
+def _canonical(obj):
+    """``obj`` with fresh containers and interned strings, so its pickle depends on its content
+    only (pickle shares repeated objects by identity: a string loaded from a checkpoint and the
+    same literal would otherwise be written differently). Mappings become plain dicts."""
+    if isinstance(obj, dict):
+        return {_canonical(k): _canonical(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_canonical(v) for v in obj]
+    if isinstance(obj, tuple) and type(obj) is tuple:
+        return tuple(_canonical(v) for v in obj)
+    if type(obj) is str:
+        return sys.intern(obj)
+    return obj
+
+
+def save_torch(obj, path: str | os.PathLike) -> Path:
+    """``torch.save(obj)`` to ``path``, atomically and byte-reproducibly; return the path.
+
+    ``torch.save`` to a file name calls the zip archive's inner folder after that name (here
+    the random temporary file), so identical objects would give different bytes; saved to a
+    buffer the archive is always named ``archive``, and the bytes go through
+    :func:`seqlens.io_utils.atomic_path`. Containers and strings are rebuilt first (see
+    :func:`_canonical`), so equal content gives equal bytes, also after a resume.
+    """
+    buffer = io.BytesIO()
+    torch.save(_canonical(obj), buffer)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getbuffer())
+    return path
+
+
 def save_model(model: ZooModel, path_dir: str | os.PathLike) -> Path:
     """Write ``config.json`` and ``weights.pt`` (state dict) into ``path_dir``; return it.
 
-    Both files are written atomically; the directory is created when missing.
+    Both files are written atomically; the directory is created when missing. The same
+    weights always give the same bytes (see :func:`save_torch`), so runs can be compared
+    by hash.
     """
     config = getattr(model, "config", None)
     if not isinstance(config, ModelConfig):
         raise ModelError("save_model needs a zoo model (built by seqlens.models.build)")
     path_dir = Path(path_dir)
     state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
-    with atomic_path(path_dir / WEIGHTS_FILE) as tmp:
-        torch.save(state, tmp)
+    save_torch(state, path_dir / WEIGHTS_FILE)
     with atomic_path(path_dir / CONFIG_FILE) as tmp:
         tmp.write_text(json.dumps(config.model_dump(), indent=2) + "\n")
     return path_dir
 
 
+def load_torch(path: str | os.PathLike, what: str, remedy: str, map_location="cpu"):
+    """``torch.load(path, weights_only=True)``; a file torch cannot read raises ModelError.
+
+    The message says that ``what`` (e.g. ``"weights file"``) is truncated or corrupt and
+    ends with ``remedy`` (what the user should do); it never shows torch's internals.
+    """
+    path = Path(path)
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # torch raises many kinds on damaged bytes (RuntimeError, EOFError, struct.error ...)
+        if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError, MemoryError)):
+            raise
+        size = path.stat().st_size if path.is_file() else 0
+        state = "empty" if size == 0 else "truncated or corrupt"
+        raise ModelError(f"{what} {path} is {state} (torch cannot read it: {type(exc).__name__}); {remedy}") from None
+
+
+def _interrupted_run(path_dir: Path, missing: Path) -> ModelError:
+    return ModelError(
+        f"{path_dir} holds only a training checkpoint ({CHECKPOINT_FILE}, no {missing.name}): training was "
+        f"interrupted; resume it by running the same `seqlens train ... -o {path_dir}` again "
+        f"(library: fit(..., out_dir={str(path_dir)!r}))"
+    )
+
+
 def load_model(path_dir: str | os.PathLike, map_location: str | torch.device = "cpu") -> ZooModel:
-    """Rebuild the model saved in ``path_dir`` and load its weights (in eval mode)."""
+    """Rebuild the model saved in ``path_dir`` and load its weights (in eval mode).
+
+    A missing folder or file raises FileNotFoundError; a run folder holding only a
+    training checkpoint (an interrupted run), a truncated or corrupt ``weights.pt`` and
+    weights that do not fit the config raise ModelError saying what to do.
+    """
     path_dir = Path(path_dir)
     config_path, weights_path = path_dir / CONFIG_FILE, path_dir / WEIGHTS_FILE
     for path in (config_path, weights_path):
         if not path.is_file():
+            if (path_dir / CHECKPOINT_FILE).is_file():
+                raise _interrupted_run(path_dir, path)
             raise FileNotFoundError(f"saved model file not found: {path}")
     config = ModelConfig.from_json(config_path.read_text(), source=str(config_path))
     model = build_from_config(config).to(map_location)
+    if (path_dir / CHECKPOINT_FILE).is_file():
+        remedy = (f"rewrite it from the run's checkpoint by running the same `seqlens train ... -o {path_dir}` "
+                  f"again (library: fit(..., out_dir={str(path_dir)!r}))")
+    else:
+        remedy = "delete it and save or train the model again"
+    state = load_torch(weights_path, "weights file", remedy, map_location=map_location)
     try:
-        state = torch.load(weights_path, map_location=map_location, weights_only=True)
         model.load_state_dict(state)
-    except (RuntimeError, KeyError, TypeError, EOFError, pickle.UnpicklingError) as exc:
+    except (RuntimeError, KeyError, TypeError, AttributeError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"weights in {weights_path} do not fit the config: {first_line}") from None
     return model.eval()

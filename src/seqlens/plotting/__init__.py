@@ -7,8 +7,11 @@
   draws one PathCollection per letter instead of one patch per glyph.
 - Evaluation results (:mod:`seqlens.plotting.metrics`): :func:`metric_boxplot`,
   :func:`metric_scatter`, :func:`angle_histogram_plot`.
-- A scored attribution set (:mod:`seqlens.plotting.reports`): :func:`attribution_score_plots`
-  (AUROC box plot, angle histograms, logos; what ``seqlens score`` draws).
+- The figures reports share (:mod:`seqlens.plotting.reports`): :func:`attribution_score_plots`
+  (AUROC box plot, angle histograms, logos; what ``seqlens score`` draws),
+  :func:`attribution_logo` (one map of a scored set under its ground truth, motif sites
+  labelled with TF name and strand) and :func:`filter_report_plot` (filter logos labelled
+  with their best Tomtom hit).
 
 Every function takes ``path=None``: when given, the figure is saved atomically as PNG, SVG
 or PDF (by extension) and the Path is returned; otherwise the Axes or Figure. Figures are
@@ -28,14 +31,16 @@ from .logos import (
     stack_glyphs,
 )
 from .metrics import angle_histogram_plot, metric_boxplot, metric_scatter
-from .reports import attribution_logo_matrix, attribution_score_plots
+from .reports import attribution_logo, attribution_logo_matrix, attribution_score_plots, filter_report_plot
 
 __all__ = [
     "LETTER_COLORS",
     "angle_histogram_plot",
+    "attribution_logo",
     "attribution_logo_matrix",
     "attribution_score_plots",
     "draw_glyphs",
+    "filter_report_plot",
     "ground_truth_spans",
     "logo",
     "logo_heights",

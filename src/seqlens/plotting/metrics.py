@@ -20,7 +20,9 @@ from scipy.stats import spearmanr
 from ..alphabet import as_rng
 from ..errors import DataFormatError, SeqlensError
 from ..evaluation import ANGLE_THRESHOLDS, angle_histogram, position_angles
-from ._figures import axes_or_new, check_columns, save_or_return
+from ._figures import (
+    axes_or_new, axes_width, check_columns, fit_title, legend_outside, legend_width, save_or_return, text_width, wrap_label,
+)
 
 #: Colours of successive hue levels (matplotlib's default cycle).
 HUE_COLORS = (
@@ -45,6 +47,13 @@ def _numeric(table: pd.DataFrame, column: str) -> np.ndarray:
         raise DataFormatError(f"column {column!r} must be numeric") from None
 
 
+def _set_title(ax: Axes, title: str, legend: float = 0.0) -> None:
+    """Title over ``ax``, wrapped to the width the axes will have once the legend is outside it."""
+    figure = ax.get_figure(root=True)
+    room = (figure.get_figwidth() - 0.9 if len(figure.axes) == 1 else axes_width(ax)) - legend
+    ax.set_title(fit_title(title, max(room, 1.5), 10), fontsize=10)
+
+
 def _hue_legend(ax: Axes, hue: str, levels: list, marker: bool) -> None:
     colors = [HUE_COLORS[i % len(HUE_COLORS)] for i in range(len(levels))]
     if marker:
@@ -54,7 +63,29 @@ def _hue_legend(ax: Axes, hue: str, levels: list, marker: bool) -> None:
         ]
     else:
         handles = [Patch(facecolor=color, alpha=0.5, label=str(level)) for color, level in zip(colors, levels)]
-    ax.legend(handles=handles, title=hue, fontsize=8, title_fontsize=8, frameon=False)
+    legend_outside(ax, handles, title=hue)
+
+
+#: Font size of the box plot's category labels; wrap them at this many characters.
+TICK_FONTSIZE = 9
+WRAP_CHARS = 14
+#: Widest an x slot grows for its label before long labels are slanted instead (inches).
+MAX_SLOT = 1.8
+
+
+def _category_layout(x_levels: list, n_hue: int) -> tuple[list[str], float, bool]:
+    """Tick labels (wrapped at spaces), inches per x slot, and whether to slant the labels.
+
+    A slot holds its ``n_hue`` boxes and its label's widest line; a label that cannot fit in
+    :data:`MAX_SLOT` inches (a long word) is slanted by 30 degrees instead.
+    """
+    labels = [wrap_label(str(level), WRAP_CHARS) for level in x_levels]
+    boxes = 0.3 + 0.4 * n_hue
+    widest = max(text_width(label, TICK_FONTSIZE) for label in labels)
+    slot = max(boxes, widest + 0.2)
+    if slot <= MAX_SLOT:
+        return labels, slot, False
+    return labels, max(boxes, 0.55), True
 
 
 def metric_boxplot(
@@ -65,6 +96,8 @@ def metric_boxplot(
     ax: Axes | None = None,
     points: bool = True,
     title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     seed: int | np.random.Generator | None = 0,
     path: str | os.PathLike | None = None,
 ):
@@ -76,12 +109,15 @@ def metric_boxplot(
         sequences without positives in an interpretability table) and ``hue`` when given.
     points : overlay every observation as a jittered strip (outliers are then not drawn
         twice); ``seed`` fixes the jitter.
+    xlabel, ylabel : axis labels (default: the column names).
     path : save there (``.png``, ``.svg``, ``.pdf``) and return the Path.
 
     Returns
     -------
     The Axes, or the saved Path. Boxes are in category order (first appearance for
-    non-categorical columns); the x tick labels name the ``x`` levels.
+    non-categorical columns); the x tick labels name the ``x`` levels, wrapped at spaces
+    (slanted when a word is too long for its slot). A new figure is sized to its categories
+    so labels do not overlap; the ``hue`` legend sits outside the data, right of the axes.
     """
     check_columns(table, {"x": x, "y": y, "hue": hue})
     values = _numeric(table, y)
@@ -91,7 +127,11 @@ def metric_boxplot(
     x_levels = _levels(data[x])
     hue_levels = _levels(data[hue]) if hue is not None else [None]
     rng = as_rng(seed)
-    ax = axes_or_new(ax, max(3.0, 0.9 + 0.5 * len(x_levels) * len(hue_levels) ** 0.5), 3.0)
+    tick_labels, slot_width, slanted = _category_layout(x_levels, len(hue_levels))
+    lines = max(label.count("\n") + 1 for label in tick_labels)
+    extra_height = 0.16 * (lines - 1) + (0.5 * max(text_width(t, TICK_FONTSIZE) for t in tick_labels) if slanted else 0.0)
+    legend = legend_width(hue_levels, hue) if hue is not None else 0.0
+    ax = axes_or_new(ax, max(3.0, 0.9 + slot_width * len(x_levels) + legend), 3.2 + extra_height)
     slot = 0.8 / len(hue_levels)  # width of one hue's box within an x slot of width 0.8
     for j, level in enumerate(hue_levels):
         color = HUE_COLORS[j % len(HUE_COLORS)]
@@ -110,19 +150,18 @@ def metric_boxplot(
             for position, v in groups:
                 jitter = rng.uniform(-slot * 0.25, slot * 0.25, size=v.size)
                 ax.scatter(position + jitter, v, s=10, color=color, edgecolors="black", linewidths=0.3, zorder=3)
-    tick_labels = [str(level) for level in x_levels]
-    crowded = sum(map(len, tick_labels)) > 40  # slant long labels so they do not overlap
     ax.set_xticks(
-        np.arange(len(x_levels)), tick_labels, rotation=30 if crowded else 0, ha="right" if crowded else "center"
+        np.arange(len(x_levels)), tick_labels, fontsize=TICK_FONTSIZE, rotation=30 if slanted else 0,
+        ha="right" if slanted else "center", rotation_mode="anchor" if slanted else "default",
     )
     ax.set_xlim(-0.6, len(x_levels) - 0.4)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xlabel(x if xlabel is None else xlabel)
+    ax.set_ylabel(y if ylabel is None else ylabel)
     ax.spines[["top", "right"]].set_visible(False)
     if hue is not None:
         _hue_legend(ax, hue, hue_levels, marker=False)
     if title is not None:
-        ax.set_title(title, fontsize=10)
+        _set_title(ax, title, legend if hue is not None else 0.0)
     return save_or_return(ax.get_figure(root=True), ax, path)
 
 
@@ -167,8 +206,8 @@ def metric_scatter(
     errors = {
         name: None if col is None else np.abs(_numeric(rows, col)) for name, col in (("xerr", xerr), ("yerr", yerr))
     }
-    ax = axes_or_new(ax, 4.0, 3.6)
     hue_levels = _levels(rows[hue]) if hue is not None else [None]
+    ax = axes_or_new(ax, 4.0 + (legend_width(hue_levels, hue) if hue is not None else 0.0), 3.6)
     for j, level in enumerate(hue_levels):
         chosen = np.ones(len(rows), dtype=bool) if level is None else (rows[hue] == level).to_numpy()
         color = HUE_COLORS[j % len(HUE_COLORS)]
@@ -197,7 +236,7 @@ def metric_scatter(
     if hue is not None:
         _hue_legend(ax, hue, hue_levels, marker=True)
     if title is not None:
-        ax.set_title(title, fontsize=10)
+        _set_title(ax, title, legend_width(hue_levels, hue) if hue is not None else 0.0)
     return save_or_return(ax.get_figure(root=True), ax, path)
 
 
@@ -252,7 +291,7 @@ def angle_histogram_plot(
     classes = [c for c in table.columns if c not in ("left", "right")]
     if not classes:
         raise DataFormatError("the histogram table has no density column besides 'left' and 'right'")
-    ax = axes_or_new(ax, 4.5, 3.2)
+    ax = axes_or_new(ax, 4.5 + legend_width(classes), 3.2)
     for i, name in enumerate(classes):
         density = _numeric(table, name)
         if np.isnan(density).all():
@@ -267,9 +306,9 @@ def angle_histogram_plot(
     ax.set_xlabel("angle to the simplex (degrees)")
     ax.set_ylabel("density")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(fontsize=8, frameon=False)
+    legend_outside(ax)
     if title is not None:
-        ax.set_title(title, fontsize=10)
+        _set_title(ax, title, legend_width(classes))
     return save_or_return(ax.get_figure(root=True), ax, path)
 
 

@@ -9,7 +9,7 @@ Example::
     table = evaluate(model, dataset.test)  # per-output AUROC and AUPR
 """
 
-from .loop import EarlyStopping, fit
+from .loop import EarlyStopping, check_fit_arguments, fit, resolve_device, split_fingerprint
 from .methods import Adversarial, AngleRegularization, GaussianNoise, Standard, TrainingMethod, training_method
 from .metrics import evaluate, predict
 from .robust import input_gradient_angles, pgd_attack, simplex_angles
@@ -21,11 +21,14 @@ __all__ = [
     "GaussianNoise",
     "Standard",
     "TrainingMethod",
+    "check_fit_arguments",
     "evaluate",
     "fit",
     "input_gradient_angles",
     "pgd_attack",
     "predict",
+    "resolve_device",
     "simplex_angles",
+    "split_fingerprint",
     "training_method",
 ]

@@ -1,6 +1,11 @@
 """The training loop: Adam + BCE, L2 on weights, LR decay on plateau, early stopping,
 robust-training methods, and checkpoints that make a killed run resume bit-for-bit.
 
+Provenance: every checkpoint holds the run's fingerprint, the fit settings and a checksum of
+the training and validation arrays (:func:`split_fingerprint`); resuming, or re-reporting a
+finished run, with other data or settings is refused with a message naming what changed.
+Checkpoints hold no wall-clock times, so identical runs write byte-identical files.
+
 Randomness: ``seed`` seeds two streams inside :func:`fit` (the caller's global torch RNG is
 left untouched): a ``torch.Generator`` for the data (batch order, noise, reverse-complement
 flips) and the global torch RNG for dropout. Both states go into every checkpoint, so a
@@ -10,6 +15,7 @@ resumed run draws exactly what the uninterrupted run would have drawn.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import time
 from pathlib import Path
@@ -24,8 +30,9 @@ from torch import nn
 from ..alphabet import as_rng
 from ..errors import DataFormatError, SeqlensError
 from ..evaluation.classification import classification_scores
-from ..io_utils import atomic_path
+from ..io_utils import atomic_path, check_output_dir, check_output_file
 from ..models import ModelConfig, l2_penalty, save_model
+from ..models.zoo import CHECKPOINT_FILE, CONFIG_FILE, WEIGHTS_FILE, load_torch, save_torch
 from ..models.state import model_device, model_state
 from ..progress import console, progress_bar
 from ._inputs import as_inputs, as_labels
@@ -35,9 +42,25 @@ from .robust import input_gradient_angles, pgd_perturb
 
 MONITORS = ("auroc", "aupr", "loss")
 HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "val_auroc", "val_aupr", "lr", "seconds"]
-CHECKPOINT_NAME = "checkpoint.pt"
+CHECKPOINT_NAME = CHECKPOINT_FILE
 HISTORY_NAME = "history.csv"
-_CHECKPOINT_FORMAT = 1
+_CHECKPOINT_FORMAT = 2
+#: fit settings as the ``seqlens train`` options call them (where the names differ)
+_CLI_FLAGS = {
+    "batch_size": "--batch-size",
+    "early_stopping_patience": "--patience",
+    "lr_patience": "--lr-patience",
+    "lr_decay": "--lr-decay",
+    "rc_augment": "--rc-augment",
+    "method": "--method",
+    "method.sigma": "--noise-sigma",
+    "method.steps": "--pgd-steps",
+    "method.step_size": "--pgd-step-size",
+    "method.warmup_epochs": "--warmup-epochs",
+    "method.epsilon": "--epsilon",
+    "method.weight": "--angle-weight",
+}
+_START_OVER = "start over with resume=False (CLI: --no-resume) or another out_dir (CLI: -o)"
 _EVAL_BATCH = 1000
 
 
@@ -133,6 +156,38 @@ def _model_signature(model: nn.Module) -> dict:
     }
 
 
+def resolve_device(device) -> torch.device | None:
+    """``torch.device(device)`` (None stays None); SeqlensError for a bad name or missing CUDA."""
+    if device is None:
+        return None
+    try:
+        target = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise SeqlensError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
+    if target.type == "cuda":
+        if not torch.cuda.is_available():
+            raise SeqlensError(f"device {device!r} requested but CUDA is not available here; use cpu")
+        if target.index is not None and target.index >= torch.cuda.device_count():
+            raise SeqlensError(f"device {device!r} does not exist ({torch.cuda.device_count()} CUDA device(s))")
+    return target
+
+
+def split_fingerprint(X: torch.Tensor, y: torch.Tensor) -> dict:
+    """What identifies a split: size, shapes and SHA-256 of its float32 ``X`` and ``y`` bytes.
+
+    ``X`` ``(N, 4, L)`` and ``y`` ``(N, T)`` (tensors or arrays) are hashed as float32, as
+    :func:`resolve_splits` returns them, so the same sequences and labels give the same
+    fingerprint whatever their stored dtype.
+    """
+
+    def checksum(t) -> str:
+        t = t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else t
+        return hashlib.sha256(np.ascontiguousarray(t, dtype=np.float32).data).hexdigest()
+
+    return {"n": int(X.shape[0]), "X_shape": list(X.shape), "y_shape": list(y.shape),
+            "X_sha256": checksum(X), "y_sha256": checksum(y)}
+
+
 def _model_l2(model: nn.Module, l2: float | None) -> float:
     if l2 is None:
         config = getattr(model, "config", None)
@@ -142,7 +197,20 @@ def _model_l2(model: nn.Module, l2: float | None) -> float:
     return l2
 
 
-def _check_arguments(epochs, batch_size, lr, lr_decay, lr_patience, early_stopping_patience) -> None:
+def check_fit_arguments(
+    epochs: int = 100,
+    batch_size: int = 100,
+    lr: float = 1e-3,
+    lr_decay: float = 0.2,
+    lr_patience: int = 3,
+    early_stopping_patience: int | None = 10,
+    monitor: str | None = None,
+    l2: float | None = None,
+) -> None:
+    """Check :func:`fit`'s scalar settings without data (SeqlensError naming the first bad one).
+
+    ``fit`` calls it first; the CLI calls it before loading any data.
+    """
     checks = [
         (isinstance(epochs, int) and epochs >= 1, f"epochs must be an integer >= 1, got {epochs}"),
         (isinstance(batch_size, int) and batch_size >= 1, f"batch_size must be an integer >= 1, got {batch_size}"),
@@ -153,6 +221,8 @@ def _check_arguments(epochs, batch_size, lr, lr_decay, lr_patience, early_stoppi
             early_stopping_patience is None or (isinstance(early_stopping_patience, int) and early_stopping_patience >= 1),
             f"early_stopping_patience must be an integer >= 1 or None, got {early_stopping_patience}",
         ),
+        (monitor is None or monitor in MONITORS, f"monitor must be one of {', '.join(MONITORS)}, got {monitor!r}"),
+        (l2 is None or (math.isfinite(l2) and l2 >= 0), f"l2 must be a non-negative number, got {l2}"),
     ]
     for ok, message in checks:
         if not ok:
@@ -312,10 +382,14 @@ def fit(
         device and train/eval modes afterwards.
     out_dir : if given, ``history.csv`` and ``checkpoint.pt`` are written (atomically) after
         every epoch and the final zoo model is saved with ``seqlens.models.save_model``
-        (for other modules the best weights are ``checkpoint.pt["best_model"]``).
-    resume : continue from ``out_dir/checkpoint.pt`` when present (the run must use the same
-        settings; ``epochs`` may grow). A run resumed after a crash ends with the same
-        weights as an uninterrupted one.
+        (for other modules the best weights are ``checkpoint.pt["best_model"]``). It is
+        checked before any work (OutputError when it, or a run file in it, cannot be
+        written). Identical runs write byte-identical ``checkpoint.pt`` and ``weights.pt``.
+    resume : continue from ``out_dir/checkpoint.pt`` when present. The checkpoint holds the
+        run's fingerprint (the settings above, the model and a checksum of the training and
+        validation data); a different one is refused with a SeqlensError naming what changed
+        (``epochs`` may grow). A truncated or corrupt checkpoint is refused too. A run resumed
+        after a crash ends with the same weights as an uninterrupted one.
     verbose : live progress bar and one line per epoch on stderr.
 
     Returns
@@ -323,22 +397,24 @@ def fit(
     DataFrame, one row per epoch: ``epoch`` (1-based), ``train_loss`` (mean BCE of the
     training batches, without penalties, on the augmented inputs), ``val_loss``,
     ``val_auroc``, ``val_aupr``, ``lr`` (used during the epoch), ``seconds``.
-    ``attrs`` holds ``monitor``, ``best_epoch`` and ``stopped_early``.
+    ``attrs`` holds ``monitor``, ``best_epoch``, ``stopped_early`` and ``settings`` (the run
+    record: every fit setting, ``epochs``, ``restore_best`` and ``data``, the
+    :func:`split_fingerprint` of the training and validation splits).
     """
-    _check_arguments(epochs, batch_size, lr, lr_decay, lr_patience, early_stopping_patience)
+    check_fit_arguments(epochs, batch_size, lr, lr_decay, lr_patience, early_stopping_patience, monitor, l2)
     method = training_method(method)
+    out_dir = _check_out_dir(out_dir) if out_dir is not None else None
+    requested = resolve_device(device)
     X_train, y_train, X_valid, y_valid = resolve_splits(dataset_or_splits)
     n_tasks = y_train.shape[1]
     if monitor is None:
         monitor = "auroc" if n_tasks == 1 else "aupr"
-    if monitor not in MONITORS:
-        raise SeqlensError(f"monitor must be one of {', '.join(MONITORS)}, got {monitor!r}")
     if monitor != "loss":
         labels = y_valid > 0.5
         if not (labels.any(0) & ~labels.all(0)).any():
             raise DataFormatError(f"validation labels hold one class only; {monitor} is undefined (use monitor='loss')")
     l2 = _model_l2(model, l2)
-    target = torch.device(device) if device is not None else model_device(model)
+    target = requested if requested is not None else model_device(model)
     _check_model_fits(model, X_valid, n_tasks, target)
 
     mode = "min" if monitor == "loss" else "max"
@@ -354,12 +430,15 @@ def fit(
         "early_stopping_patience": early_stopping_patience,
         "rc_augment": rc_augment,
         "seed": seed if isinstance(seed, int) else None,
-        "train_shape": list(X_train.shape),
-        "valid_shape": list(X_valid.shape),
         "n_tasks": n_tasks,
+        "data": {"train": split_fingerprint(X_train, y_train), "valid": split_fingerprint(X_valid, y_valid)},
         "model": _model_signature(model),
     }
-    out_dir = Path(out_dir) if out_dir is not None else None
+    record = {
+        **{k: v for k, v in settings.items() if k not in ("format", "model")},
+        "epochs": epochs,
+        "restore_best": restore_best,
+    }
     checkpoint = _load_checkpoint(out_dir, settings) if (out_dir is not None and resume) else None
 
     devices = [target.index or 0] if target.type == "cuda" else []
@@ -381,7 +460,8 @@ def fit(
             scheduler.load_state_dict(checkpoint["scheduler"])
             stopper.load_state_dict(checkpoint["early_stopping"])
             _set_rng_state(checkpoint["rng"], generator, target)
-            history, best_state, start = checkpoint["history"], checkpoint["best_model"], checkpoint["epoch"]
+            best_state, start = checkpoint["best_model"], checkpoint["epoch"]
+            history = _with_seconds(checkpoint["history"], out_dir / HISTORY_NAME)
             if verbose and start < epochs and not stopper.stopped:
                 console.print(f"resuming from {out_dir / CHECKPOINT_NAME} after epoch {start}")
             elif verbose:
@@ -421,10 +501,10 @@ def fit(
                         "early_stopping": stopper.state_dict(),
                         "best_model": best_state,
                         "rng": _rng_state(generator, target),
-                        "history": history,
+                        # wall-clock times stay in history.csv: identical runs, identical bytes
+                        "history": [{k: v for k, v in r.items() if k != "seconds"} for r in history],
                     }
-                    with atomic_path(out_dir / CHECKPOINT_NAME) as tmp:
-                        torch.save(state, tmp)
+                    save_torch(state, out_dir / CHECKPOINT_NAME)
         if verbose and stopper.stopped:
             console.print(f"early stopping: best epoch {stopper.best_epoch} ({monitor} {stopper.best:.4f})")
         if restore_best and best_state is not None:
@@ -433,26 +513,121 @@ def fit(
             save_model(model, out_dir)
 
     frame = pd.DataFrame(history, columns=HISTORY_COLUMNS)
-    frame.attrs.update(monitor=monitor, best_epoch=stopper.best_epoch, stopped_early=stopper.stopped)
+    frame.attrs.update(monitor=monitor, best_epoch=stopper.best_epoch, stopped_early=stopper.stopped, settings=record)
     return frame
+
+
+def _check_out_dir(out_dir) -> Path:
+    """Fail before any work when the run folder or one of its files cannot be written."""
+    out_dir = check_output_dir(out_dir, "output folder (out_dir, CLI: -o)")
+    for name in (HISTORY_NAME, CHECKPOINT_NAME, WEIGHTS_FILE, CONFIG_FILE):
+        check_output_file(out_dir / name, "run file")
+    return out_dir
+
+
+def _with_seconds(rows: list[dict], history_path: Path) -> list[dict]:
+    """Checkpoint rows with the epochs' ``seconds`` from ``history.csv`` (NaN where unknown)."""
+    seconds: dict[int, float] = {}
+    try:
+        table = pd.read_csv(history_path)
+        seconds = dict(zip(table["epoch"].astype(int), table["seconds"].astype(float), strict=True))
+    except (OSError, ValueError, KeyError, pd.errors.ParserError):
+        pass
+    return [{**row, "seconds": seconds.get(int(row["epoch"]), float("nan"))} for row in rows]
+
+
+def _show(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_show(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _flat(settings: dict, other: dict) -> dict:
+    """Settings with the method's parameters as ``method.<name>`` keys when both runs use the
+    same method (another method is one change: ``method``)."""
+    flat = {}
+    for key, value in settings.items():
+        same = isinstance(value, dict) and isinstance(other.get(key), dict) and value.get("name") == other[key].get("name")
+        if key == "method" and same:
+            flat.update({f"method.{k}": v for k, v in value.items() if k != "name"})
+        elif key == "method" and isinstance(value, dict):
+            params = {k: v for k, v in value.items() if k != "name"}
+            flat[key] = f"{value.get('name')}{_show(params) if params else ''}"
+        else:
+            flat[key] = value
+    return flat
+
+
+def _data_changes(saved: dict, current: dict) -> list[str]:
+    changes = []
+    for split in ("train", "valid"):
+        old, new = saved.get(split) or {}, current[split]
+        if old.get("n") != new["n"]:
+            changes.append(f"{split} size {old.get('n')} -> {new['n']}")
+        for key, label in (("X_shape", "X shape"), ("y_shape", "y shape")):
+            if old.get(key) != new[key] and old.get("n") == new["n"]:
+                changes.append(f"{split} {label} {old.get(key)} -> {new[key]}")
+        for key, label in (("X_sha256", "X checksum"), ("y_sha256", "y checksum")):
+            if old.get(key) != new[key]:
+                changes.append(f"{split} {label} {str(old.get(key))[:12]} -> {new[key][:12]}")
+    return changes
+
+
+def _model_changes(saved: dict, current: dict) -> list[str]:
+    old, new = (saved or {}).get("config") or {}, current.get("config") or {}
+    changes = [f"{k} {_show(old.get(k))} -> {_show(new.get(k))}" for k in new if old.get(k) != new.get(k)]
+    return changes or ["parameter names or shapes"]
+
+
+def _setting_changes(saved: dict, current: dict) -> list[str]:
+    old, new = _flat(saved, current), _flat(current, saved)
+    changes = []
+    for key in [*new, *(k for k in old if k not in new)]:
+        if key in ("format", "data", "model") or old.get(key) == new.get(key):
+            continue
+        flag = _CLI_FLAGS.get(key)
+        name = f"{key} (CLI: {flag})" if flag else key
+        changes.append(f"setting {name} changed {_show(old.get(key))} -> {_show(new.get(key))}")
+    return changes
+
+
+def checkpoint_changes(saved: dict, settings: dict) -> list[str]:
+    """What differs between a checkpoint's settings and this run's, one phrase per change.
+
+    E.g. ``"data changed (train X checksum 1a2b3c4d5e6f -> 9f8e7d6c5b4a)"``,
+    ``"setting lr changed 0.001 -> 0.01"``, ``"model changed (activation relu -> exponential)"``.
+    """
+    changes = []
+    data = _data_changes(saved.get("data") or {}, settings["data"])
+    if data:
+        changes.append(f"data changed ({', '.join(data)})")
+    if saved.get("model") != settings["model"]:
+        changes.append(f"model changed ({', '.join(_model_changes(saved.get('model'), settings['model']))})")
+    changes.extend(_setting_changes(saved, settings))
+    return changes
+
+
+_CHECKPOINT_KEYS = ("settings", "epoch", "model", "optimizer", "scheduler", "early_stopping", "best_model", "rng", "history")
 
 
 def _load_checkpoint(out_dir: Path, settings: dict) -> dict | None:
     path = out_dir / CHECKPOINT_NAME
     if not path.is_file():
         return None
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # a truncated or foreign file: say which, on one line
-        raise DataFormatError(f"cannot read checkpoint {path}: {type(exc).__name__}") from None
-    saved = checkpoint.get("settings", {}) if isinstance(checkpoint, dict) else {}
-    changed = sorted(k for k in settings if saved.get(k) != settings[k])
-    if changed:
-        key = changed[0]
-        if key == "model":
-            raise SeqlensError(f"checkpoint {path} was written for a different model; use resume=False or another out_dir")
+    corrupt = f"delete it, or {_START_OVER}"
+    checkpoint = load_torch(path, "checkpoint", corrupt)
+    if not isinstance(checkpoint, dict) or any(key not in checkpoint for key in _CHECKPOINT_KEYS):
+        raise DataFormatError(f"checkpoint {path} is not a seqlens training checkpoint (keys missing); {corrupt}")
+    saved = checkpoint["settings"] if isinstance(checkpoint["settings"], dict) else {}
+    if saved.get("format") != settings["format"]:
         raise SeqlensError(
-            f"checkpoint {path} was written with {key}={saved.get(key)!r}, not {settings[key]!r}; "
-            "use the same settings, resume=False, or another out_dir"
+            f"checkpoint {path} was written by another seqlens version (format {saved.get('format')}, not "
+            f"{settings['format']}) and cannot be checked against this run's data; {_START_OVER}"
+        )
+    changes = checkpoint_changes(saved, settings)
+    if changes:
+        raise SeqlensError(
+            f"checkpoint {path} belongs to another run: {'; '.join(changes)}; rerun with the same data and "
+            f"settings, or {_START_OVER}"
         )
     return checkpoint
