@@ -15,10 +15,7 @@ import torch
 from ..errors import SeqlensError
 from ..models.state import model_state as model_state  # the methods take all plumbing from here
 from ..progress import track
-from ..validation import as_sequence_tensor, check_int
-
-#: ``check_positive_int(value, name)``: the shared integer check (``seqlens.validation``).
-check_positive_int = check_int
+from ..validation import as_sequence_tensor
 
 
 def check_X(X) -> torch.Tensor:

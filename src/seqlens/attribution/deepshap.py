@@ -32,7 +32,6 @@ from torch import nn
 
 from ..errors import SeqlensError
 from ._core import (
-    check_positive_int,
     check_target,
     check_X,
     model_dtype,
@@ -41,6 +40,7 @@ from ._core import (
     row_chunks,
     select_target,
 )
+from ..validation import check_int
 from .references import make_references
 
 RESCALE_EPS = 1e-6
@@ -210,7 +210,7 @@ def deepshap(
     X = check_X(X)
     N = X.shape[0]
     target = check_target(target, N)
-    batch_size = check_positive_int(batch_size, "batch_size")
+    batch_size = check_int(batch_size, "batch_size")
     if not warn_threshold >= 0:
         raise SeqlensError(f"warn_threshold must be >= 0, got {warn_threshold!r}")
     dtype = model_dtype(model)

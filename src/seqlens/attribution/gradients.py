@@ -24,7 +24,6 @@ import torch
 from ..alphabet import as_rng
 from ..errors import SeqlensError
 from ._core import (
-    check_positive_int,
     check_target,
     check_X,
     input_gradients,
@@ -33,6 +32,7 @@ from ._core import (
     progress,
     row_chunks,
 )
+from ..validation import check_int
 from .correction import correct_gradients
 from .references import make_references
 
@@ -67,7 +67,7 @@ def saliency(
     """
     X = check_X(X)
     target = check_target(target, X.shape[0])
-    batch_size = check_positive_int(batch_size, "batch_size")
+    batch_size = check_int(batch_size, "batch_size")
     dtype = model_dtype(model)
     out = torch.empty(X.shape, dtype=dtype)
     with model_state(model, device) as dev:
@@ -102,8 +102,8 @@ def smoothgrad(
     X = check_X(X)
     N = X.shape[0]
     target = check_target(target, N)
-    n = check_positive_int(n, "n")
-    batch_size = check_positive_int(batch_size, "batch_size")
+    n = check_int(n, "n")
+    batch_size = check_int(batch_size, "batch_size")
     if not np.isfinite(sigma) or sigma < 0:
         raise SeqlensError(f"sigma must be a finite number >= 0, got {sigma!r}")
     rng = as_rng(seed)
@@ -189,8 +189,8 @@ def integrated_gradients(
     X = check_X(X)
     N = X.shape[0]
     target = check_target(target, N)
-    steps = check_positive_int(steps, "steps")
-    batch_size = check_positive_int(batch_size, "batch_size")
+    steps = check_int(steps, "steps")
+    batch_size = check_int(batch_size, "batch_size")
     if rule not in IG_RULES:
         raise SeqlensError(f"rule must be one of {IG_RULES}, got {rule!r}")
     rng = as_rng(seed)

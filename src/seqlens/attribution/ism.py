@@ -29,7 +29,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._core import (
-    check_positive_int,
     check_target,
     check_X,
     model_dtype,
@@ -38,6 +37,7 @@ from ._core import (
     row_chunks,
     select_target,
 )
+from ..validation import check_int
 from ._ism_engine import FastISM, Unsupported
 
 # Mutants per call of the naive path by default: the fastest setting measured for naive
@@ -129,7 +129,7 @@ def ism(
     X = check_X(X)
     target = check_target(target, X.shape[0])
     if batch_size is not None:
-        batch_size = check_positive_int(batch_size, "batch_size")
+        batch_size = check_int(batch_size, "batch_size")
     dtype = model_dtype(model)
     out = torch.zeros(X.shape, dtype=dtype)
     with model_state(model, device) as dev, torch.inference_mode():
