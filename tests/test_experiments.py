@@ -15,7 +15,7 @@ from seqlens.cli import main
 from seqlens.data import load_h5
 from seqlens.evaluation import filter_report, interpretability_scores, score_attribution_file
 from seqlens.experiments import DemoSettings, run_demo
-from seqlens.experiments.demo import training_check
+from seqlens.training import training_check
 from seqlens.models import load_model
 from seqlens.motifs import read_meme
 from seqlens.training import evaluate

@@ -18,6 +18,9 @@
 - Motif localisation (002): :func:`motif_regions`, :func:`filter_scan`, :func:`pwm_scan`,
   :func:`localization_auroc`.
 - :func:`summarize`: mean +- SD of any per-sequence table, undefined (NaN) rows counted.
+- Over seeds (:mod:`.statistics`): :func:`summarize_over` (mean, SD, t interval per group),
+  :func:`paired_comparisons` (paired t / Wilcoxon tests between levels, corrected p-values),
+  :func:`adjust_pvalues`, :func:`format_mean_sd`.
 
 Inputs are numpy arrays or torch tensors, channel-first ``(N, 4, L)``; scores are computed
 in float64 and returned as pandas tables.
@@ -48,6 +51,7 @@ from .interpretability import (
 from .localization import Localization, filter_scan, localization_auroc, motif_regions, pwm_scan
 from .ranking import binary_auroc, pr_areas
 from .summary import summarize
+from .statistics import adjust_pvalues, format_mean_sd, paired_comparisons, summarize_over
 from .scoring import (
     AUPR_NOTE,
     AttributionScores,
@@ -103,4 +107,8 @@ __all__ = [
     "signal_to_noise",
     "summarize",
     "summarize_scores",
+    "adjust_pvalues",
+    "format_mean_sd",
+    "paired_comparisons",
+    "summarize_over",
 ]

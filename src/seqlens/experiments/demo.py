@@ -30,7 +30,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..attribution import attribute_split, save_attributions, select_rows
@@ -41,7 +40,7 @@ from ..models import build, load_model
 from ..motifs import write_meme
 from ..synthetic import regulatory_code_dataset
 from ..tomtom import DEFAULT_CRITERION, MATCH_CRITERIA
-from ..training import evaluate, fit
+from ..training import evaluate, fit, training_check
 
 
 @dataclass
@@ -106,38 +105,6 @@ def _filters(out: Path, model, dataset, activation: str, s: DemoSettings) -> Fil
                            criterion=s.criterion)
     write_meme(report.motifs, out / f"filters_{activation}.meme")
     return report
-
-
-def training_check(history: pd.DataFrame, epoch_cap: int) -> dict:
-    """How a training run ended, from its ``history.csv`` table (columns ``epoch``, ``lr``, ``val_auroc``).
-
-    Returns ``epochs`` (trained), ``epoch_cap``, ``stopped_at_cap`` (training ran until the
-    cap instead of stopping early), ``best_epoch`` (highest validation AUROC: the weights
-    kept), ``initial_lr``, ``final_lr``, ``lr_decays`` (times the learning rate dropped) and
-    ``flags``: sentences for a reader, one when the run stopped at the cap (saying whether the
-    learning rate had decayed, i.e. the validation metric had plateaued at least once).
-    """
-    epochs = int(history["epoch"].max()) if len(history) else 0
-    lr = history["lr"].to_numpy(dtype=float)
-    decays = int((np.diff(lr) < 0).sum()) if lr.size else 0
-    best = int(history["epoch"].iloc[int(np.nanargmax(history["val_auroc"].to_numpy(dtype=float)))]) \
-        if len(history) and history["val_auroc"].notna().any() else None
-    at_cap = epochs >= epoch_cap
-    flags = []
-    if at_cap:
-        if decays:
-            lr_text = (f"with the learning rate decayed {decays} time{'s' if decays > 1 else ''} "
-                       f"({lr[0]:.0e} -> {lr[-1]:.0e})")
-        else:
-            lr_text = f"at its initial learning rate ({lr[0]:.0e}), never decayed"
-        flags.append(
-            f"stopped at the epoch cap ({epochs} of {epoch_cap} epochs) {lr_text}: early stopping never "
-            f"triggered, so the model may not have converged (best validation AUROC at epoch {best}); "
-            "the papers trained up to 100 epochs with early stopping. Compare with care, or rerun with more epochs."
-        )
-    return {"epochs": epochs, "epoch_cap": int(epoch_cap), "stopped_at_cap": bool(at_cap), "best_epoch": best,
-            "initial_lr": float(lr[0]) if lr.size else None, "final_lr": float(lr[-1]) if lr.size else None,
-            "lr_decays": decays, "flags": flags}
 
 
 def _filter_summary(report: FilterReport) -> dict:

@@ -9,6 +9,7 @@ Example::
     table = evaluate(model, dataset.test)  # per-output AUROC and AUPR
 """
 
+from .history import training_check
 from .loop import EarlyStopping, check_fit_arguments, fit, resolve_device, split_fingerprint
 from .methods import Adversarial, AngleRegularization, GaussianNoise, Standard, TrainingMethod, training_method
 from .metrics import evaluate, predict
@@ -30,5 +31,6 @@ __all__ = [
     "resolve_device",
     "simplex_angles",
     "split_fingerprint",
+    "training_check",
     "training_method",
 ]
