@@ -27,3 +27,7 @@ class ModelError(SeqlensError):
 
 class OutputError(SeqlensError):
     """An output location that cannot be written: a directory where a file is expected, no permission."""
+
+
+class StudyError(SeqlensError):
+    """A bad study file, or an output folder that holds a different study."""

@@ -12,7 +12,8 @@ same one-line message, whichever function it reaches:
 - :func:`check_probability_matrix` / :func:`as_probability_matrix`: columns are
   probabilities summing to 1 (ground-truth sequence models);
 - :func:`check_same_shape`: two arrays describing the same sequences agree in shape;
-- :func:`check_int`: an integer (Python or numpy, never a bool) of at least ``minimum``.
+- :func:`check_int`: an integer (Python or numpy, never a bool) of at least ``minimum``;
+- :func:`did_you_mean`: the hint an error about an unknown name ends with.
 
 torch is imported only when a function needs it, so checking numpy data never loads it.
 """
@@ -47,6 +48,14 @@ def check_int(value, name: str, minimum: int = 1) -> int:
         what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise SeqlensError(f"{name} must be {what}, got {value!r}")
     return int(value)
+
+
+def did_you_mean(name: str, choices, n: int = 3) -> str:
+    """``"; did you mean 'x'?"`` (the closest of ``choices`` to ``name``), or ``""`` when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=n, cutoff=0.6)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
 def check_sequence_shape(shape, name: str = "X", length: int | None = None, error=SequenceError) -> None:
