@@ -1,5 +1,6 @@
-"""The end-to-end demo on a tiny configuration: every step runs, results are consistent with
-the files it wrote, and a second run reuses them instead of recomputing."""
+"""The demo (the quick scale of the exp-activations study) on a tiny study: it runs through the
+runner, writes the HTML report, reuses finished units, and its figures say what they show.
+The real demo, at its quick scale, runs in the slow suite."""
 
 import json
 import re
@@ -10,108 +11,54 @@ import pandas as pd
 import pytest
 
 from seqlens import plotting
-from seqlens.attribution import load_attributions
 from seqlens.cli import main
 from seqlens.data import load_h5
-from seqlens.evaluation import filter_report, interpretability_scores, score_attribution_file
-from seqlens.experiments import DemoSettings, run_demo
-from seqlens.training import training_check
+from seqlens.evaluation import filter_report, score_attribution_file
+from seqlens.experiments import parse_study
+from seqlens.experiments.demo import run_demo
 from seqlens.models import load_model
-from seqlens.motifs import read_meme
-from seqlens.training import evaluate
+from seqlens.training import training_check
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+
+TINY = {
+    "name": "tiny-demo",
+    "data": {"simulate": "regulatory-code", "n": 600, "seed": 0},
+    "models": {"architectures": ["cnn_local"], "activations": ["relu", "exponential"], "seeds": [0, 1], "epochs": 2},
+    "attribution": {"methods": ["saliency", "ism"], "limit": 12, "keep_maps": 2},
+    "evaluation": ["classification", "interpretability", "angles", "filters"],
+    "claims": [{"id": "exp", "text": "exponential beats relu", "factor": "activation", "a": "relu", "b": "exponential",
+                "where": {"analysis": "interpretability", "method": "saliency", "variant": "raw", "metric": "auroc"},
+                "paper": "relu 0.771 vs exponential 0.827"}],
+}
+UNIT = "cnn_local-exponential-standard-seed0"
 
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    settings = DemoSettings(n=600, epochs=2, n_attributed=12)
-    return out, settings, run_demo(out, settings)
+    out = tmp_path_factory.mktemp("demo") / "out"
+    return out, run_demo(out, workers=0, verbose=False, study=parse_study(TINY))
 
 
-def test_demo_writes_every_result(demo_run):
-    out, settings, summary = demo_run
-    for name in ["data.h5", "scores.csv", "summary.json", "report.md", "interpretability_auroc.png"]:
-        assert (out / name).is_file(), name
-    assert set(summary["models"]) == {"relu", "exponential"}
-    dataset = load_h5(out / "data.h5")
-    for activation, model in summary["models"].items():
-        run = out / "runs" / f"cnn_local_{activation}"
-        assert (run / "weights.pt").is_file()
-        assert 1 <= model["epochs"] <= 2 and model["epochs"] == len(pd.read_csv(run / "history.csv"))
-        trained = load_model(run)
-        assert model["test_auroc"] == pytest.approx(evaluate(trained, dataset.test)["auroc"].iloc[0], rel=1e-12)
-        motifs = read_meme(out / f"filters_{activation}.meme")
-        assert len(motifs) == 24  # cnn_local has 24 first-layer filters
-        # The demo's filter step is the library analysis `seqlens filters` runs (default: best hit).
-        report = filter_report(trained, dataset.test, dataset=dataset, database=2016, evalue=0.1)
-        for got, want in zip(motifs, report.motifs):
-            np.testing.assert_allclose(got.ppm, want.ppm, atol=1e-5)
-        filters = model["filters"]
-        assert filters["criterion"] == "best" == report.criterion
-        assert filters["match_fraction"] == report.statistics["match_fraction"]
-        assert filters["other_fraction"] == report.statistics["other_fraction"]
-        assert filters["tfs_found"] == report.statistics["tfs_found"]
-        assert filters["localization_auroc"] == {k: v["pooled_auroc"] for k, v in report.localization.items()}
-        assert 0.5 < filters["localization_auroc"]["true_pwms"] <= 1  # the true PWMs localise the motifs
-    assert json.loads((out / "summary.json").read_text())["models"].keys() == summary["models"].keys()
-    report = (out / "report.md").read_text()
-    assert "| relu |" in report and "| exponential |" in report
-    assert "Filter match fraction: criterion 'best', a filter counts when its best significant hit is a ground-truth TF." in report
+def test_demo_runs_the_study_and_writes_the_report(demo_run):
+    out, document = demo_run
+    assert Path(document["report"]) == out / "report.html" and (out / "report.html").stat().st_size > 10_000
+    assert document["counts"]["finished_now"] == 4 and not document["failed"]
+    headline = pd.DataFrame(document["headline"])
+    assert len(headline) == 2 * 3  # relu/exponential x saliency raw, saliency corrected, ism raw
+    assert set(headline["n"]) == {2}  # seeds
+    summary = pd.read_csv(out / "summary.csv")
+    row = summary[(summary.activation == "relu") & (summary.analysis == "interpretability") & (summary.method == "ism")
+                  & (summary.metric == "auroc")]
+    assert headline.query("activation == 'relu' and method == 'ism'")["mean"].iloc[0] == pytest.approx(row["mean"].iloc[0])
+    assert [c["id"] for c in document["claims"]] == ["exp"]
+    assert document["claims"][0]["verdict"] in ("reproduced", "partly", "not")
 
 
-def test_demo_scores_match_the_attribution_files(demo_run):
-    out, settings, summary = demo_run
-    scores = pd.read_csv(out / "scores.csv")
-    attributions = load_attributions(out / "attributions_exponential.h5")
-    assert len(attributions.X) == settings.n_attributed
-    assert (attributions.sequences.y[:, 0] == 1).all()  # positives only
-    saliency = attributions.methods["saliency"].maps["raw"]
-    direct = interpretability_scores(saliency, attributions.X, attributions.ground_truth, convention="002")
-    mine = scores.query("model == 'cnn_local exponential' and method == 'saliency' and variant == 'raw'")
-    np.testing.assert_allclose(mine["auroc"].to_numpy(), direct["auroc"].to_numpy(), equal_nan=True)
-    reported = [r for r in summary["models"]["exponential"]["interpretability"]
-                if (r["method"], r["variant"], r["metric"]) == ("saliency", "raw", "auroc")][0]
-    assert reported["mean"] == pytest.approx(np.nanmean(direct["auroc"]))
-
-
-def test_demo_rerun_reuses_results(demo_run):
-    out, settings, summary = demo_run
-    weights = out / "runs" / "cnn_local_relu" / "weights.pt"
-    attributions = out / "attributions_relu.h5"
-    before = (weights.stat().st_mtime_ns, attributions.stat().st_mtime_ns)
-    again = run_demo(out, settings)
-    assert (weights.stat().st_mtime_ns, attributions.stat().st_mtime_ns) == before
-    assert again["models"]["relu"]["test_auroc"] == summary["models"]["relu"]["test_auroc"]
-
-
-def test_demo_cli_json_and_errors(demo_run, capsys):
-    out, settings, summary = demo_run
-    code = main(["demo", "-o", str(out), "--n", "600", "--epochs", "2", "--n-attributed", "12", "--quiet", "--json"])
-    document = json.loads(capsys.readouterr().out)
-    assert code == 0 and document["models"]["exponential"]["test_auroc"] == summary["models"]["exponential"]["test_auroc"]
-    code = main(["demo", "-o", str(out), "--methods", "ism", "--quiet"])
-    err = capsys.readouterr().err
-    assert code == 1 and "saliency" in err and len(err.strip().splitlines()) == 1
-
-
-def test_demo_report_says_which_sd_and_flags_the_epoch_cap(demo_run):
-    out, settings, summary = demo_run
-    report = (out / "report.md").read_text(encoding="utf-8")
-    assert "interpretability AUROC, mean ± SD over sequences (n)" in report
-    n = settings.n_attributed
-    assert report.count(f"(n = {n})") >= 2 * 3 * 2  # every cell: 2 models x 3 maps x (AUROC, AUPR)
-    assert "mean ± SD **over 10 training seeds** (n = 10 models)" in report and "0.771 ± 0.013" in report
-    assert "SPEC" not in report and "paper 002" not in report.lower()
-    assert "doi:10.1038/s42256-020-00291-x" in report
-    # epochs=2 is the cap and early stopping (patience 5) cannot trigger: both models are flagged
-    for activation, model in summary["models"].items():
-        training = model["training"]
-        assert training["stopped_at_cap"] and training["epochs"] == training["epoch_cap"] == settings.epochs
-        assert len(training["flags"]) == 1
-        assert f"- **{activation}**: stopped at the epoch cap (2 of 2 epochs)" in report
-    assert "**Training flags**" in report and "| relu | 2 (2) ⚠ |" in report
+def test_demo_rerun_reuses_finished_units(demo_run):
+    out, _ = demo_run
+    again = run_demo(out, workers=0, verbose=False, study=parse_study(TINY))
+    assert again["counts"]["finished_now"] == 0 and again["counts"]["done"] == 4
 
 
 def test_training_check_flags_the_cap_and_says_whether_the_learning_rate_decayed():
@@ -132,33 +79,40 @@ def test_training_check_flags_the_cap_and_says_whether_the_learning_rate_decayed
     assert not early["stopped_at_cap"] and early["flags"] == [] and early["best_epoch"] == 6
 
 
-def test_demo_logos_name_the_motif_sites_and_filters_their_best_hit(demo_run):
-    out, settings, summary = demo_run
-    scored = score_attribution_file(out / "attributions_exponential.h5", convention=settings.convention)
+def test_unit_logos_name_the_motif_sites_and_filter_grids_their_best_hit(demo_run):
+    out, _ = demo_run
+    scored = score_attribution_file(out / "units" / UNIT / "maps.h5", convention="002")
     attributions = scored.attributions
-    title = f"cnn_local exponential: corrected saliency x input, test sequence {attributions.rows[0]}"
-    fig = plotting.attribution_logo(scored, "saliency", "corrected", 0, title=title)
+    assert len(attributions.rows) == 2  # keep_maps
+    fig = plotting.attribution_logo(scored, "saliency", "corrected", 0, title="corrected saliency x input")
     sites = attributions.sequences.motif_sites
     mine = sites[sites["sequence"] == 0]
     assert len(mine) >= 3  # positives hold 3 or more core motifs
-    truth_ax = fig.axes[0]
-    assert [t.get_text() for t in truth_ax.texts] == [f"{m} ({s})" for m, s in zip(mine["motif"], mine["strand"])]
+    assert [t.get_text() for t in fig.axes[0].texts] == [f"{m} ({s})" for m, s in zip(mine["motif"], mine["strand"])]
     assert set(mine["strand"]) <= {"+", "-"} and set(mine["motif"]) <= {"SP1", "Gabpa", "CEBPB", "MAX", "YY1"}
-    # the demo's figure is this very figure (same function, same inputs: same bytes)
-    again = plotting.attribution_logo(scored, "saliency", "corrected", 0, title=title, path=out / "check_logo.png")
-    assert again.read_bytes() == (out / "saliency_exponential.png").read_bytes()
-    again.unlink()
 
     dataset = load_h5(out / "data.h5")
-    report = filter_report(load_model(out / "runs" / "cnn_local_exponential"), dataset.test, dataset=dataset,
-                           database=2016, evalue=0.1)
+    report = filter_report(load_model(out / "units" / UNIT / "model"), dataset.test, dataset=dataset, database=2016,
+                           evalue=0.1)
     grid = plotting.filter_report_plot(report, ncols=6, limit=24, title="cnn_local exponential: first-layer filters")
     titles = [ax.get_title() for ax in grid.axes if ax.get_visible()]
     assert len(titles) == 24 and [t.split("\n")[1] for t in titles] == report.hit_labels()[:24]
-    check = plotting.filter_report_plot(report, ncols=6, limit=24, title="cnn_local exponential: first-layer filters",
-                                        path=out / "check_filters.png")
-    assert check.read_bytes() == (out / "filters_exponential.png").read_bytes()
-    check.unlink()
+    per_filter = pd.read_csv(out / "units" / UNIT / "filters.csv")  # the unit's table is this analysis
+    assert per_filter["best_target_name"].fillna("").tolist() == report.per_filter["best_target_name"].fillna("").tolist()
+
+
+@pytest.mark.slow
+def test_cli_demo_is_the_quick_exp_activations_study(tmp_path, capsys):
+    """The README's main job: minutes on 2 cores; the paper's direction reproduced at quick scale."""
+    assert main(["demo", "-o", str(tmp_path / "demo"), "--quiet", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["study"] == "exp-activations" and document["scale"] == "quick"
+    assert document["counts"]["finished_now"] == 8 and not document["failed"]
+    verdicts = {c["id"]: c["verdict"] for c in document["claims"]}
+    assert verdicts["cnn_local-saliency-exp-vs-relu"] == "reproduced"
+    assert verdicts["cnn_local-ism-exp-vs-relu"] == "reproduced"
+    assert verdicts["cnn_dist-saliency-tanh-vs-relu"] == "untested"  # tanh is in the paper scale only
+    assert (tmp_path / "demo" / "report.html").is_file()
 
 
 def readme_python_block() -> str:

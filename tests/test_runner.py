@@ -66,6 +66,7 @@ def test_a_run_writes_every_unit_and_the_tables(finished):
     assert {"classification", "interpretability", "angles", "filters", "training"} == set(results["analysis"])
     assert list(results.columns[:7]) == ["unit", "architecture", "config", "activation", "training", "train_size", "seed"]
     assert not list(out.glob("units/.tmp-*"))
+    assert report.tables["report"] == out / "report.html" and (out / "report.html").is_file()
 
 
 def test_unit_values_are_the_means_of_their_per_sequence_scores(finished):
@@ -118,12 +119,12 @@ def test_comparisons_pair_by_seed_and_by_sequence(finished):
 def test_rerun_skips_finished_units_and_changed_settings_are_refused(finished, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(finished[0], out)
-    again = run_study(tiny(), out, workers=0, verbose=False)
+    again = run_study(tiny(), out, workers=0, verbose=False, report=False)
     assert again.as_dict()["counts"] == {"done": 4, "failed": 0, "stale": 0, "new": 0, "run": 0,
                                          "finished_now": 0, "failed_now": 0}
     changed = tiny(epochs=2, seeds=[0, 1, 2])
     with pytest.raises(StudyError, match=r"other settings \(changed: models.epochs, models.seeds\); rerun with --force"):
-        run_study(changed, out, workers=0, verbose=False)
+        run_study(changed, out, workers=0, verbose=False, report=False)
     plan = run_study(changed, out, workers=0, dry_run=True, force=True).as_dict()
     assert [u["status"] for u in plan["units"]] == ["stale", "stale", "new", "stale", "stale", "new"]
     described = parse_study({**copy.deepcopy(TINY), "title": "new words"})  # descriptive keys are free to change
@@ -135,7 +136,7 @@ def test_a_failing_unit_is_recorded_and_retried_and_a_killed_write_leaves_no_tra
     shutil.copytree(finished[0], out)
     (out / "units" / ".tmp-cnn_local-relu-standard-seed0-x").mkdir()  # what a SIGKILL mid-write leaves
     study = parse_study({**copy.deepcopy(TINY), "models": {**TINY["models"], "train_sizes": [None, 10**6]}})
-    report = run_study(study, out, workers=0, verbose=False, force=True)
+    report = run_study(study, out, workers=0, verbose=False, force=True, report=False)
     assert sorted(f["name"] for f in report.failed) == [
         "cnn_local-exponential-standard-train1000000-seed0", "cnn_local-exponential-standard-train1000000-seed1",
         "cnn_local-relu-standard-train1000000-seed0", "cnn_local-relu-standard-train1000000-seed1"]
@@ -158,14 +159,14 @@ def crash_on_seed1(settings, dataset):
 def test_local_workers_run_units_and_a_dead_worker_loses_only_its_unit(tmp_path):
     study = tiny(activations=["relu"], seeds=[0, 1, 2], epochs=1)
     out = tmp_path / "local"
-    report = run_study(study, out, executor=LocalExecutor(workers=2, threads=1, job=crash_on_seed1), verbose=False)
+    report = run_study(study, out, executor=LocalExecutor(workers=2, threads=1, job=crash_on_seed1), verbose=False, report=False)
     assert sorted(report.done) == ["cnn_local-relu-standard-seed0", "cnn_local-relu-standard-seed2"]
     assert [f["name"] for f in report.failed] == ["cnn_local-relu-standard-seed1"]
     assert "worker process running this unit died (exit code 17)" in report.failed[0]["error"]
     inline = tmp_path / "inline"
     threads = torch.get_num_threads()
     try:  # one thread, as each worker: float sums then run in the same order
-        run_study(study, inline, executor=InlineExecutor(threads=1), verbose=False)
+        run_study(study, inline, executor=InlineExecutor(threads=1), verbose=False, report=False)
     finally:
         torch.set_num_threads(threads)
     for name in report.done:  # same seed, same threads, same result, whichever executor
@@ -176,11 +177,11 @@ def test_local_workers_run_units_and_a_dead_worker_loses_only_its_unit(tmp_path)
 def test_ray_executor_on_a_local_instance(tmp_path):
     pytest.importorskip("ray")
     study = tiny(activations=["relu"], seeds=[0, 1], epochs=1)
-    report = run_study(study, tmp_path / "ray", executor=RayExecutor(workers=2, threads=1), verbose=False)
+    report = run_study(study, tmp_path / "ray", executor=RayExecutor(workers=2, threads=1), verbose=False, report=False)
     assert sorted(report.done) == ["cnn_local-relu-standard-seed0", "cnn_local-relu-standard-seed1"]
     threads = torch.get_num_threads()
     try:  # one thread, as each Ray task
-        local = run_study(study, tmp_path / "inline", executor=InlineExecutor(threads=1), verbose=False)
+        local = run_study(study, tmp_path / "inline", executor=InlineExecutor(threads=1), verbose=False, report=False)
     finally:
         torch.set_num_threads(threads)
     assert sorted(local.done) == sorted(report.done)

@@ -261,3 +261,17 @@ def test_filters_of_a_planted_motif_match_the_tf():
     in_2016 = match_statistics(tomtom_table(motifs, 2016, n_jobs=1), ["SP1"], qvalue=0.1)
     assert in_2016.per_filter[["best_target_id", "category"]].values.tolist() == [[sp1.id, "ground_truth"]]
     assert in_2016.summary["match_fraction"] == 1.0
+
+
+def test_tomtom_leaves_torch_thread_count_as_it_was():
+    """numba's OpenMP layer shares torch's libgomp; a study worker set to one thread must stay so."""
+    import torch
+
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        queries = [_motif("q0", "ACGTACGT"), _motif("q1", "GGGCCCAA")]
+        tomtom_table(queries, targets=[_motif("T0", "ACGTACGT", "MA0001.1"), _motif("T1", "TTGGGCCC", "MA0002.1")])
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)

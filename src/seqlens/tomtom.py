@@ -33,6 +33,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -77,6 +78,20 @@ def _memelite_tomtom():
     return tomtom
 
 
+@contextmanager
+def _torch_threads_kept():
+    """Restore torch's thread count after numba's parallel kernels: numba's OpenMP layer
+    shares torch's libgomp and leaves its thread count behind (measured: a study worker set
+    to 1 thread ran its next model on 2 threads after Tomtom, oversubscribing the cores)."""
+    torch = sys.modules.get("torch")
+    threads = torch.get_num_threads() if torch is not None else None
+    try:
+        yield
+    finally:
+        if threads is not None and torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+
+
 def _excluded(motif: Motif, exclude: set[str]) -> bool:
     return motif.name.casefold() in exclude or (motif.id is not None and motif.id.casefold() in exclude)
 
@@ -117,11 +132,12 @@ def tomtom_table(
         raise MotifError("no target motifs left after exclude")
     tomtom = _memelite_tomtom()
     # float64 C-ordered inputs always: memelite compiles one kernel per dtype/layout.
-    p_values, scores, offsets, overlaps, strands = tomtom(
-        [np.ascontiguousarray(m.ppm, dtype=np.float64) for m in query_motifs],
-        [np.ascontiguousarray(m.ppm, dtype=np.float64) for m in target_motifs],
-        n_jobs=n_jobs,
-    )
+    with _torch_threads_kept():
+        p_values, scores, offsets, overlaps, strands = tomtom(
+            [np.ascontiguousarray(m.ppm, dtype=np.float64) for m in query_motifs],
+            [np.ascontiguousarray(m.ppm, dtype=np.float64) for m in target_motifs],
+            n_jobs=n_jobs,
+        )
     n_queries, n_targets = p_values.shape
     p_values = np.clip(p_values, 0.0, 1.0)
     q_values = np.vstack([false_discovery_control(row, method="bh") for row in p_values])

@@ -44,7 +44,7 @@ def _global_options(
 
 
 def _register() -> None:
-    from . import attribute, data, demo, filters, run, score, simulate, train
+    from . import attribute, data, demo, filters, report, run, score, simulate, train
 
     app.command("demo")(demo.demo)
     app.add_typer(simulate.app, name="simulate")
@@ -56,6 +56,7 @@ def _register() -> None:
     app.command("filters")(filters.filters)
     app.command("run")(run.run)
     app.command("studies")(run.studies)
+    app.command("report")(report.report)
 
 
 _register()

@@ -15,8 +15,8 @@ def run(
     scale: str = typer.Option(None, "--scale", help="quick (minutes on 2 cores) or paper (the papers' sizes and seeds); "
                                                     "default quick for studies that have scales."),
     executor: str = typer.Option("local", "--executor", help="local (worker processes on this machine) or ray."),
-    workers: int = typer.Option(None, "--workers", min=0, help="Units at once (default: 2 or the cores, whichever is "
-                                                               "fewer; ray: the cluster's CPUs); 0 = in this process."),
+    workers: int = typer.Option(None, "--workers", min=0, help="Units at once (default: one per core, one thread each; "
+                                                               "ray: the cluster's CPUs); 0 = in this process."),
     address: str = typer.Option(None, "--address", help="Ray cluster address (default: start a local Ray instance)."),
     shard_text: str = typer.Option(None, "--shard", help="K/N: run only every N-th unit starting at the K-th (job arrays)."),
     out: Path = typer.Option(None, "-o", "--out", help="Output folder (default out/STUDY-SCALE); rerunning resumes."),
@@ -64,6 +64,8 @@ def _print_report(document: dict) -> None:
     console.print(f"{document['study']}: {counts['finished_now']} units finished now, {counts['failed_now']} failed, "
                   f"{counts['done']} were already done ({document['seconds']:.0f} s); tables in {document['out']}",
                   highlight=False)
+    if "report" in document["tables"]:
+        console.print(f"report: {document['tables']['report']}", highlight=False)
     for failure in document["failed"]:
         console.print(f"[red]failed:[/red] {failure['name']}: {failure['error']} "
                       f"(traceback in {document['out']}/failed/{failure['name']}.json)", highlight=False, soft_wrap=True)

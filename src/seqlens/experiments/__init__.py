@@ -9,8 +9,9 @@
 - :mod:`~seqlens.experiments.store`: the output folder (atomic unit folders, done records).
 - :mod:`~seqlens.experiments.results`: results, summaries over seeds, paired comparisons.
 - :mod:`~seqlens.experiments.runner`: :func:`run_study` (``seqlens run``).
-- :mod:`~seqlens.experiments.demo`: ReLU vs exponential first layer on the regulatory-code
-  task, from data generation to a report (``seqlens demo``, ``make demo``).
+- :mod:`~seqlens.experiments.report`: the HTML report of a study's output folder (``seqlens report``).
+- :mod:`~seqlens.experiments.demo`: the quick scale of ``exp-activations`` and its report
+  (``seqlens demo``, ``make demo``).
 
 Example::
 
@@ -18,19 +19,20 @@ Example::
     report = run_study(load_study("exp-activations", "quick"), "out/exp-activations")
 """
 
-from .demo import DemoSettings, run_demo
+from .demo import run_demo
+from .report import build_report
 from .runner import RunReport, run_study
 from .study import PAPERS, Study, bundled_studies, describe_studies, load_study, parse_study
 from .units import Unit, expand_units, parse_shard
 from .work import UnitOutput, run_unit
 
 __all__ = [
-    "DemoSettings",
     "PAPERS",
     "RunReport",
     "Study",
     "Unit",
     "UnitOutput",
+    "build_report",
     "bundled_studies",
     "describe_studies",
     "expand_units",

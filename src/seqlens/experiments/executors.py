@@ -20,6 +20,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,9 +75,23 @@ class InlineExecutor:
                 on_done(unit, output)
 
 
+def _exit_with_parent() -> None:
+    """End this worker as soon as the driver process ends, however it ended (SIGKILL too)."""
+    parent = mp.parent_process()
+    if parent is None:
+        return
+
+    def watch():
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="seqlens-parent-watch").start()
+
+
 def _worker_main(conn, data_path: str, threads: int, job: Callable) -> None:
     """A local worker: load the dataset once, then run the units the driver sends until ``None``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    _exit_with_parent()
     from ..data import load_h5
 
     _set_threads(threads)
@@ -86,6 +101,7 @@ def _worker_main(conn, data_path: str, threads: int, job: Callable) -> None:
         if message is None:
             return
         name, settings = message
+        _set_threads(threads)  # whatever the previous unit's libraries left behind
         try:
             output = job(settings, dataset)
         except Exception as exc:

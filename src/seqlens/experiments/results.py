@@ -25,12 +25,31 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..evaluation import adjust_pvalues, paired_comparisons, summarize_over
+from ..evaluation import adjust_pvalues, format_mean_sd, paired_comparisons, summarize_over
 from ..io_utils import atomic_path, write_csv
 from .units import FACTORS
 
 #: What a result row is besides its grid coordinates (the groups of summaries and tests).
 MEASURE = ["analysis", "task", "method", "variant", "positions", "metric"]
+
+#: Columns of a study's tables that hold text (levels, names); every other column is numeric.
+TEXT_COLUMNS = (*[f for f in FACTORS if f != "seed"], *MEASURE, "unit", "factor", "level_a", "level_b", "paired_by",
+                "correction", "id", "text", "paper", "ours", "expect", "test", "verdict")
+
+
+def read_study_table(path: str | Path) -> pd.DataFrame:
+    """A CSV table of a study output folder (results, summary, comparisons, claims, a unit's
+    records): :data:`TEXT_COLUMNS` as text (empty cells as ``""``), the others as numbers (empty: NaN).
+    An empty file gives an empty table."""
+    try:
+        table = pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS})
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    for column in TEXT_COLUMNS:
+        if column in table.columns:
+            table[column] = table[column].fillna("")
+    return table
+
 
 #: Per-sequence scores compared sequence by sequence (others only by seed).
 PER_SEQUENCE_METRICS = ("auroc", "aupr_trapezoid", "average_precision", "cosine", "snr")
@@ -125,7 +144,16 @@ def _claim_rows(claim, comparisons: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([straight, flipped], ignore_index=True)
 
 
-def _claim_verdict(claim, comparisons: pd.DataFrame) -> dict:
+def _over_seeds(summary: pd.DataFrame, where: dict) -> str:
+    """``mean ± SD (n = seeds)`` of the one summary row matching ``where``, or ``-``."""
+    rows = _matching(summary, where) if len(summary) else summary
+    if len(rows) != 1:
+        return "-"
+    row = rows.iloc[0]
+    return format_mean_sd(row["mean"], row["sd"], int(row["n"]))
+
+
+def _claim_verdict(claim, comparisons: pd.DataFrame, summary: pd.DataFrame) -> dict:
     base = {"id": claim.id, "text": claim.text, "paper": claim.paper, "factor": claim.factor, "level_a": claim.a,
             "level_b": claim.b, "expect": claim.expect}
     rows = _claim_rows(claim, comparisons) if len(comparisons) else pd.DataFrame()
@@ -149,9 +177,14 @@ def _claim_verdict(claim, comparisons: pd.DataFrame) -> dict:
     condition_columns = [c for c in FACTORS if c in use and c not in ("seed", claim.factor)]
     conditions = ["/".join(str(r[c]) for c in condition_columns if str(r[c]) not in ("", "nan", "all", "default"))
                   for _, r in use.iterrows()]
-    ours = "; ".join(f"{cond + ': ' if cond else ''}{claim.a} {r.mean_a:.3f} vs {claim.b} {r.mean_b:.3f} "
-                     f"(diff {r.mean_diff:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}], n = {int(r.n_pairs)} pairs)"
-                     for cond, r in zip(conditions, use.itertuples()))
+    parts = []
+    for cond, (_, r) in zip(conditions, use.iterrows()):
+        where = {**claim.where, **{c: r[c] for c in condition_columns}, **{m: r[m] for m in MEASURE if m in r}}
+        a = _over_seeds(summary, {**where, claim.factor: claim.a})
+        b = _over_seeds(summary, {**where, claim.factor: claim.b})
+        parts.append(f"{cond + ': ' if cond else ''}{claim.a} {a} vs {claim.b} {b}; difference {r['mean_diff']:+.3f} "
+                     f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}] over {int(r['n_pairs'])} pairs")
+    ours = "; ".join(parts)
     paired_by = use["paired_by"].iloc[0]
     return {**base, "ours": ours, "conditions": len(use), "paired_by": paired_by,
             "n_pairs": int(use["n_pairs"].min()), "mean_diff": float(use["mean_diff"].mean()),
@@ -163,7 +196,7 @@ def _claim_verdict(claim, comparisons: pd.DataFrame) -> dict:
             "verdict": verdict}
 
 
-def claim_verdicts(claims, comparisons: pd.DataFrame) -> pd.DataFrame:
+def claim_verdicts(claims, comparisons: pd.DataFrame, summary: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per claim (columns :data:`CLAIM_COLUMNS`): the comparisons it rests on and its verdict.
 
     The verdict: ``reproduced`` when the difference ``b - a`` has the expected sign and its
@@ -171,9 +204,11 @@ def claim_verdicts(claims, comparisons: pd.DataFrame) -> pd.DataFrame:
     matching condition; ``not`` when it has the wrong sign in every condition; ``partly``
     otherwise; ``untested`` when the run holds no comparison for it. Claims are tested on
     per-model values paired by seed when at least :data:`MIN_SEED_PAIRS` seeds are paired,
-    else on per-sequence scores paired by seed and sequence.
+    else on per-sequence scores paired by seed and sequence. ``ours`` gives each level's mean
+    ± SD over seeds (from ``summary``) and the paired difference with its 95% interval.
     """
-    return pd.DataFrame([_claim_verdict(c, comparisons) for c in claims], columns=CLAIM_COLUMNS)
+    summary = pd.DataFrame() if summary is None else summary
+    return pd.DataFrame([_claim_verdict(c, comparisons, summary) for c in claims], columns=CLAIM_COLUMNS)
 
 
 def study_tables(results: pd.DataFrame, sequence_scores: pd.DataFrame | None = None, claims=()) -> StudyTables:
@@ -185,7 +220,7 @@ def study_tables(results: pd.DataFrame, sequence_scores: pd.DataFrame | None = N
     conditions = [f for f in FACTORS if f != "seed"]
     summary = summarize_over(results, by=conditions + MEASURE)
     comparisons = _comparisons(results, sequence_scores)
-    return StudyTables(results, summary, comparisons, claim_verdicts(claims, comparisons))
+    return StudyTables(results, summary, comparisons, claim_verdicts(claims, comparisons, summary))
 
 
 def write_tables(tables: StudyTables, out: Path) -> dict[str, Path]:
@@ -218,3 +253,36 @@ def sequence_scores(unit_dirs: dict[str, tuple[dict, Path]]) -> pd.DataFrame | N
     if not tables:
         return None
     return pd.concat(tables, ignore_index=True)
+
+
+def reproduction_markdown(folders) -> str:
+    """A Markdown section per study output folder: scale, grid, seeds, and each claim with the
+    paper's numbers, ours and the verdict (``docs/reproduction.md`` is made of these)."""
+    import json
+
+    sections = []
+    for folder in map(Path, folders):
+        record = json.loads((folder / "study.json").read_text(encoding="utf-8"))
+        study = record["study"]
+        models = study["models"]
+        done = sum(1 for _ in folder.glob("units/*/done.json"))
+        failed = sum(1 for _ in folder.glob("failed/*.json"))
+        lines = [f"## {study['name']} ({record.get('scale') or 'no scale'})", "",
+                 f"{study.get('title', '')}. Data: {study['data']}; {', '.join(models['architectures'])} x "
+                 f"{', '.join(models['activations'])} x {len(models['training'])} training method(s) x "
+                 f"{len(models['seeds'])} seed(s), at most {models['epochs']} epochs; {done} units done, {failed} failed; "
+                 f"seqlens {record.get('seqlens_version', '?')}.", ""]
+        claims_path = folder / "claims.csv"
+        claims = read_study_table(claims_path) if claims_path.exists() else pd.DataFrame()
+        if claims.empty:
+            lines += ["No claims recorded.", ""]
+        else:
+            lines += ["| claim | paper | ours (mean, diff [95% CI], pairs) | test | p (adjusted) | verdict |",
+                      "|---|---|---|---|---:|---|"]
+            for row in claims.to_dict("records"):
+                p = f"{row['p_adjusted']:.2g}" if np.isfinite(row["p_adjusted"]) else "-"
+                test = f"Wilcoxon, paired by {row['paired_by']}" if row["paired_by"] else row["test"]
+                lines.append(f"| {row['text']} | {row['paper']} | {row['ours']} | {test} | {p} | **{row['verdict']}** |")
+            lines.append("")
+        sections.append("\n".join(lines))
+    return "\n".join(sections)

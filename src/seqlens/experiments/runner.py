@@ -99,7 +99,7 @@ def make_executor(executor: str, workers: int | None, address: str | None, threa
         return RayExecutor(workers=workers or None, threads=threads, address=address)
     if workers == 0:
         return InlineExecutor(threads=threads)
-    workers = workers or max(1, min(2, available_cores()))
+    workers = workers or available_cores()  # small models: one thread each beats sharing threads
     return LocalExecutor(workers=workers, threads=threads or threads_per_worker(workers))
 
 
@@ -144,6 +144,7 @@ def run_study(
     dry_run: bool = False,
     force: bool = False,
     verbose: bool = True,
+    report: bool = True,
 ) -> RunReport:
     """Run (or with ``dry_run`` plan) ``study`` into ``out_dir``; see the module docstring.
 
@@ -152,6 +153,8 @@ def run_study(
     accepts a folder whose recorded study differs (changed units are recomputed, their
     keys having changed). Returns a :class:`RunReport`; failed units are in ``failed`` (the
     run itself succeeds), an interrupt sets ``interrupted`` after the tables are written.
+    With ``report`` the HTML report is (re)built at the end (``tables["report"]``;
+    :func:`seqlens.experiments.report.build_report`), also after an interrupt.
     """
     start = time.perf_counter()
     store = StudyStore(check_output_dir(out_dir, "study output folder"))
@@ -176,10 +179,10 @@ def run_study(
     units = expand_units(study, checksum)
     selected = shard(units, *shard_spec) if shard_spec else units
     plan = [PlannedUnit(u, status := store.status(u), "skip" if status == "done" else "run") for u in selected]
-    report = RunReport(store.root, study.name, study.scale, plan, dry_run=dry_run)
+    outcome = RunReport(store.root, study.name, study.scale, plan, dry_run=dry_run)
     if dry_run:
-        report.seconds = time.perf_counter() - start
-        return report
+        outcome.seconds = time.perf_counter() - start
+        return outcome
     store.write_record(record, {"seqlens_version": __version__, "scale": study.scale})
     store.clean_temporary()
     todo = [p.unit for p in plan if p.action == "run"]
@@ -190,21 +193,27 @@ def run_study(
 
             def on_done(unit, output):
                 store.write_unit(unit, output)
-                report.done.append(unit.name)
+                outcome.done.append(unit.name)
                 progress.finish(unit, True)
 
             def on_fail(unit, message, trace):
                 store.write_failure(unit, message, trace)
-                report.failed.append({"name": unit.name, "error": message})
+                outcome.failed.append({"name": unit.name, "error": message})
                 progress.finish(unit, False, message)
 
             runner.run(todo, dataset, data_path, progress.start, on_done, on_fail)
     except KeyboardInterrupt:
-        report.interrupted = True
+        outcome.interrupted = True
     finally:
-        report.tables = write_study_tables(store, units, study.claims)
-        report.seconds = time.perf_counter() - start
-    return report
+        outcome.tables = write_study_tables(store, units, study.claims)
+        if report:
+            from .report import build_report
+
+            if verbose:
+                console.print("building the report", highlight=False)
+            outcome.tables["report"] = build_report(store.root)
+        outcome.seconds = time.perf_counter() - start
+    return outcome
 
 
 def write_study_tables(store: StudyStore, units: list[Unit], claims=()) -> dict:

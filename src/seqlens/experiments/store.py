@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..errors import StudyError
 from ..io_utils import write_csv, write_json
+from .results import read_study_table
 from .units import FACTORS, Unit
 from .work import RECORD_COLUMNS, UnitOutput
 
@@ -138,6 +139,7 @@ class StudyStore:
             write_json({"name": unit.name, "key": unit.key, "coordinates": unit.coordinates,
                         "settings": unit.settings}, tmp / "unit.json", "unit record")
             write_json({"name": unit.name, "key": unit.key, "seconds": round(output.seconds, 3),
+                        "phases": output.phases,
                         "finished": _now(), "warnings": output.warnings}, tmp / "done.json", "unit record")
             os.chmod(tmp, 0o777 & ~_umask())
             if final.exists():
@@ -172,9 +174,7 @@ class StudyStore:
         tables = []
         for unit in units:
             if self.status(unit) == "done":
-                table = pd.read_csv(self.unit_dir(unit) / "records.csv")
-                for column in ("analysis", "task", "method", "variant", "positions", "metric"):
-                    table[column] = table[column].fillna("").astype(str)
+                table = read_study_table(self.unit_dir(unit) / "records.csv")
                 tables.append(table.assign(unit=unit.name))
         if not tables:
             return pd.DataFrame(columns=["unit", *FACTORS, *RECORD_COLUMNS])

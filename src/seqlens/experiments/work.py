@@ -40,6 +40,7 @@ class UnitOutput:
     records: list[dict]
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step: train, test, attribution, filters
 
 
 def data_checksum(dataset) -> str:
@@ -154,29 +155,37 @@ def run_unit(settings: dict, dataset, scratch: str | Path | None = None) -> Unit
     start = time.perf_counter()
     out = Path(scratch)
     evaluation = settings["evaluation"]
-    caught_all: list[str] = []
+    phases: dict[str, float] = {}
+
+    def timed(phase: str, step):
+        begin = time.perf_counter()
+        result = step()
+        phases[phase] = round(time.perf_counter() - begin, 3)
+        return result
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = build(**settings["model"], input_length=dataset.input_length, n_outputs=dataset.n_tasks,
                       seed=settings["seed"])
         train = _training_split(dataset, settings["train_size"])
-        history = _quiet_fit(model, train, dataset.valid, settings, out / "model")
+        history = timed("train", lambda: _quiet_fit(model, train, dataset.valid, settings, out / "model"))
         records = [_row("training", "epochs", len(history)), _row("training", "best_epoch", history.attrs["best_epoch"]),
                    _row("training", "stopped_at_cap", training_check(history, settings["fit"]["epochs"])["stopped_at_cap"])]
-        test = evaluate(model, dataset.test, task_names=list(dataset.task_names))
+        test = timed("test", lambda: evaluate(model, dataset.test, task_names=list(dataset.task_names)))
         test.to_csv(out / "test_metrics.csv", index=False)
         if "classification" in evaluation:
             records += _classification_rows(test)
         if {"interpretability", "angles"} & set(evaluation):
-            records += _attribution_analyses(model, dataset, settings, out)
+            records += timed("attribution", lambda: _attribution_analyses(model, dataset, settings, out))
         if "filters" in evaluation:
-            records += _filter_analysis(model, dataset, settings, out)
+            records += timed("filters", lambda: _filter_analysis(model, dataset, settings, out))
         caught_all = sorted({str(w.message) for w in caught})
     coordinates = settings["coordinates"]
     records = [{**coordinates, **row} for row in records]
     files = {str(path.relative_to(out)): path.read_bytes() for path in sorted(out.rglob("*"))
              if path.is_file() and path.name != "checkpoint.pt"}
-    return UnitOutput(files=files, records=records, seconds=time.perf_counter() - start, warnings=caught_all)
+    return UnitOutput(files=files, records=records, seconds=time.perf_counter() - start, warnings=caught_all,
+                      phases=phases)
 
 
 def _attribution_analyses(model, dataset, settings: dict, out: Path) -> list[dict]:

@@ -30,7 +30,7 @@ from .logos import (
     site_spans,
     stack_glyphs,
 )
-from .metrics import angle_histogram_plot, metric_boxplot, metric_scatter
+from .metrics import angle_histogram_plot, metric_boxplot, metric_scatter, seed_points_figure
 from .reports import attribution_logo, attribution_logo_matrix, attribution_score_plots, filter_report_plot
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "logo_heights",
     "metric_boxplot",
     "metric_scatter",
+    "seed_points_figure",
     "plot_attribution",
     "plot_filters",
     "plot_motif",

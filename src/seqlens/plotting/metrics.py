@@ -7,6 +7,7 @@ with ``model`` and ``method`` columns added.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Sequence
 
@@ -21,7 +22,8 @@ from ..alphabet import as_rng
 from ..errors import DataFormatError, SeqlensError
 from ..evaluation import ANGLE_THRESHOLDS, angle_histogram, position_angles
 from ._figures import (
-    axes_or_new, axes_width, check_columns, fit_title, legend_outside, legend_width, save_or_return, text_width, wrap_label,
+    axes_or_new, axes_width, check_columns, fit_title, legend_outside, legend_width, new_figure, save_or_return, text_width,
+    wrap_label,
 )
 
 #: Colours of successive hue levels (matplotlib's default cycle).
@@ -313,3 +315,48 @@ def angle_histogram_plot(
 
 
 __all__ = ["angle_histogram_plot", "metric_boxplot", "metric_scatter"]
+
+
+def seed_points_figure(table: pd.DataFrame, x: str, hue: str | None, panels: dict[str, str]):
+    """Every unit's value as a point and the mean ± SD over seeds as a bar, per ``x`` (and ``hue``) level.
+
+    ``table``: one row per unit and panel, columns ``panel``, ``x``, ``hue`` (optional) and
+    ``value``. ``panels``: panel value -> y-axis label, one axes each, side by side. Colours
+    follow ``hue`` (or ``x`` without one); the bar is ±1 SD (``ddof=1``), absent for a single seed.
+    """
+    x_levels = list(dict.fromkeys(table[x]))
+    hue_levels = list(dict.fromkeys(table[hue])) if hue is not None else [None]
+    slot = 0.8 / len(hue_levels)
+    panel_width = max(2.6, 0.6 + len(x_levels) * max(0.55, 0.22 * len(hue_levels) + 0.3))
+    legend = legend_width(hue_levels, hue) if hue is not None else 0.0
+    slanted = len(x_levels) > 3 or max(len(str(level)) for level in x_levels) > 16
+    figure = new_figure(min(panel_width * len(panels) + legend, 17.0), 3.4 + (0.6 if slanted else 0.0))
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (panel, ylabel) in zip(axes, panels.items()):
+        rows = table[table["panel"] == panel]
+        for (i, x_level), (j, hue_level) in itertools.product(enumerate(x_levels), enumerate(hue_levels)):
+            chosen = rows[x] == x_level
+            if hue is not None:
+                chosen &= rows[hue] == hue_level
+            values = rows.loc[chosen, "value"].astype(float).dropna().to_numpy()
+            if not values.size:
+                continue
+            color = HUE_COLORS[(j if hue is not None else i) % len(HUE_COLORS)]
+            centre = i - 0.4 + slot * (j + 0.5)
+            spread = np.linspace(-slot * 0.2, slot * 0.2, values.size) if values.size > 1 else np.zeros(1)
+            ax.scatter(centre + spread, values, s=14, color=color, edgecolors="black", linewidths=0.3, zorder=3)
+            sd = values.std(ddof=1) if values.size > 1 else None
+            ax.errorbar(centre, values.mean(), yerr=sd, fmt="_", color="black", markersize=10, capsize=3,
+                        elinewidth=1, zorder=4)
+        ax.set_xticks(np.arange(len(x_levels)), [wrap_label(str(level), 16) for level in x_levels], fontsize=8,
+                      rotation=30 if slanted else 0, ha="right" if slanted else "center",
+                      rotation_mode="anchor" if slanted else "default")
+        ax.set_xlim(-0.6, len(x_levels) - 0.4)
+        ax.set_ylabel(ylabel)
+        ax.spines[["top", "right"]].set_visible(False)
+    if hue is not None:
+        handles = [Line2D([], [], marker="o", linestyle="", markersize=5, color=HUE_COLORS[j % len(HUE_COLORS)],
+                          label=str(level)) for j, level in enumerate(hue_levels)]
+        handles.append(Line2D([], [], marker="_", linestyle="", markersize=10, color="black", label="mean ± SD"))
+        legend_outside(axes[-1], handles, title=hue)
+    return figure
