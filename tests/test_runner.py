@@ -216,3 +216,15 @@ def test_store_status_needs_the_done_record(finished, tmp_path):
     assert store.status(unit) == "done"
     (out / "units" / unit.name / "done.json").unlink()
     assert store.status(unit) == "new"
+
+
+def test_reproduction_markdown_lists_each_claim_with_its_verdict(finished):
+    from seqlens.experiments.results import read_study_table, reproduction_markdown
+
+    out, _ = finished
+    text = reproduction_markdown([out])
+    claim = read_study_table(out / "claims.csv").iloc[0]
+    assert text.startswith("## tiny (no scale)")
+    assert "cnn_local x relu, exponential x 1 training method(s) x 2 seed(s), at most 1 epochs; 4 units done" in text
+    assert f"| exponential beats relu |  | {claim['ours']} |" in text and f"**{claim['verdict']}**" in text
+    assert "± " in claim["ours"] and "(n = 2)" in claim["ours"]  # SD over the two seeds

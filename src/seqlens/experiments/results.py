@@ -182,8 +182,10 @@ def _claim_verdict(claim, comparisons: pd.DataFrame, summary: pd.DataFrame) -> d
         where = {**claim.where, **{c: r[c] for c in condition_columns}, **{m: r[m] for m in MEASURE if m in r}}
         a = _over_seeds(summary, {**where, claim.factor: claim.a})
         b = _over_seeds(summary, {**where, claim.factor: claim.b})
-        parts.append(f"{cond + ': ' if cond else ''}{claim.a} {a} vs {claim.b} {b}; difference {r['mean_diff']:+.3f} "
-                     f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}] over {int(r['n_pairs'])} pairs")
+        interval = (f" [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]" if np.isfinite(r["ci_low"]) else
+                    " (no interval from one pair)")
+        parts.append(f"{cond + ': ' if cond else ''}{claim.a} {a} vs {claim.b} {b}; difference {r['mean_diff']:+.3f}"
+                     f"{interval} over {int(r['n_pairs'])} pairs")
     ours = "; ".join(parts)
     paired_by = use["paired_by"].iloc[0]
     return {**base, "ours": ours, "conditions": len(use), "paired_by": paired_by,
