@@ -54,6 +54,12 @@ PAPERS = {
 }
 
 
+def _first_repeated(values: list):
+    """The smallest (as text) value listed more than once in ``values``, or None."""
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    return repeated[0] if repeated else None
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -183,9 +189,9 @@ class ModelGrid(_Strict):
     @field_validator("seeds", "architectures", "activations", "train_sizes")
     @classmethod
     def _distinct(cls, values):
-        repeated = sorted({str(v) for v in values if values.count(v) > 1})
-        if repeated:
-            raise ValueError(f"{repeated[0]} is listed twice")
+        repeated = _first_repeated(values)
+        if repeated is not None:
+            raise ValueError(f"{repeated} is listed twice")
         return values
 
     @field_validator("configs")
@@ -203,9 +209,9 @@ class ModelGrid(_Strict):
         check_fit_arguments(self.epochs, self.batch_size, self.lr, self.lr_decay, self.lr_patience,
                             self.early_stopping_patience, self.monitor, self.l2)
         labels = [t.label for t in self.training]
-        repeated = sorted({label for label in labels if labels.count(label) > 1})
-        if repeated:
-            raise ValueError(f"training method {repeated[0]} is listed twice")
+        repeated = _first_repeated(labels)
+        if repeated is not None:
+            raise ValueError(f"training method {repeated} is listed twice")
         return self
 
     def fit_settings(self) -> dict:
@@ -297,9 +303,9 @@ class Study(_Strict):
     @classmethod
     def _distinct_claims(cls, claims):
         ids = [c.id for c in claims]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ValueError(f"claim id {repeated[0]!r} is used twice")
+        repeated = _first_repeated(ids)
+        if repeated is not None:
+            raise ValueError(f"claim id {repeated!r} is used twice")
         return claims
 
     @field_validator("reproduces")
