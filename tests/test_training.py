@@ -373,6 +373,7 @@ def test_predict_and_evaluate_against_naive_scores():
     probs = predict(model, X, batch_size=7)
     with torch.no_grad():
         assert torch.allclose(probs, torch.sigmoid(model(X)), atol=1e-6)
+        assert torch.allclose(predict(model, X, batch_size=7, logits=True), model(X), atol=1e-6)
     table = evaluate(model, X, y, task_names=["a", "b"])
     assert table["task"].tolist() == ["a", "b"]
     assert table[["n_positive", "n_negative"]].values.tolist() == [[int(y[:, 0].sum()), 80 - int(y[:, 0].sum())], [80, 0]]

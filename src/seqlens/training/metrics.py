@@ -30,8 +30,10 @@ def batched_logits(model: nn.Module, X: torch.Tensor, batch_size: int, device, v
     return torch.cat(chunks)
 
 
-def predict(model: nn.Module, X, batch_size: int = 256, device=None, verbose: bool = False) -> torch.Tensor:
-    """Sigmoid probabilities ``(N, T)`` (float32 CPU tensor) for inputs ``X`` ``(N, 4, L)``.
+def predict(model: nn.Module, X, batch_size: int = 256, device=None, verbose: bool = False,
+            logits: bool = False) -> torch.Tensor:
+    """Sigmoid probabilities ``(N, T)`` (float32 CPU tensor) for inputs ``X`` ``(N, 4, L)``;
+    with ``logits`` the model's raw outputs instead.
 
     The model runs in eval mode on ``device`` (None: where it is); its device and train/eval
     mode are restored afterwards.
@@ -40,7 +42,8 @@ def predict(model: nn.Module, X, batch_size: int = 256, device=None, verbose: bo
         raise SeqlensError(f"batch_size must be >= 1, got {batch_size}")
     X = as_inputs(X, one_hot=False)
     with model_state(model, device, training=False) as dev:
-        return torch.sigmoid(batched_logits(model, X, batch_size, dev, verbose))
+        out = batched_logits(model, X, batch_size, dev, verbose)
+    return out if logits else torch.sigmoid(out)
 
 
 def evaluate(
