@@ -57,7 +57,7 @@ def null_sequences(X, n: int, method: str = "dinuc", seed=0, return_sources: boo
             out = dinucleotide_shuffle(out, seed=rng)
         elif method == "shuffle":
             out = shuffle(out, seed=rng)
-    out = _like(out, X)
+    out = same_kind(out, X)
     return (out, sources) if return_sources else out
 
 
@@ -69,7 +69,8 @@ def _sample_profile(arr: np.ndarray, n: int, rng: np.random.Generator) -> np.nda
     return sample_from_ppm(counts, n, seed=rng)
 
 
-def _like(out: np.ndarray, X):
+def same_kind(out: np.ndarray, X):
+    """``out`` as a torch tensor when ``X`` is one, else unchanged."""
     if hasattr(X, "detach"):
         import torch
 

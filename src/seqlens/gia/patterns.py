@@ -17,6 +17,7 @@ from ..alphabet import as_rng, one_hot_encode
 from ..errors import MotifError, SequenceError
 from ..motifs import Motif, get_motif, read_meme, sample_from_ppm
 from ..validation import as_array, check_int, did_you_mean
+from .nulls import same_kind
 
 _CONSENSUS = re.compile(r"^[ACGTacgt]+$")
 STRANDS = ("+", "-")
@@ -113,8 +114,4 @@ def embed(X, instances, position: int):
         raise SequenceError(f"a pattern of width {width} at position {position} runs past the sequence end "
                             f"(length {arr.shape[2]})")
     arr[:, :, position : position + width] = inst
-    if is_tensor:
-        import torch
-
-        return torch.from_numpy(arr)
-    return arr
+    return same_kind(arr, X)
