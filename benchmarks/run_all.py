@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["one_hot", "shuffle", "synthetic", "training", "training_step", "attribution", "logo"]
+BENCHMARKS = ["one_hot", "shuffle", "synthetic", "training", "training_step", "attribution", "gia", "logo"]
 
 
 def main() -> int:

@@ -15,10 +15,11 @@ Gradient methods (:func:`saliency`, :func:`smoothgrad`, :func:`integrated_gradie
 (``correct=True``: paper 003 found the correction improves every gradient map and
 recommends always applying it); ``correct=False`` gives the raw map, and
 ``correct_gradients(raw)`` equals the corrected one. :func:`deepshap` returns hypothetical
-contributions; :func:`ism` returns ``f(mutant) - f(wild type)``. Turn a hypothetical map
-into scores with :func:`times_input`, and into one score per position with
-:func:`reduce_sum` / :func:`reduce_l2_norm` (both combined by
-:func:`seqlens.evaluation.position_scores`).
+contributions; :func:`ism` returns ``f(mutant) - f(wild type)`` (and, for global
+importance analysis, :func:`patch_predictions` the ``(N, P)`` outputs with a patch written
+at each of ``P`` positions). Turn a hypothetical map into scores with :func:`times_input`,
+and into one score per position with :func:`reduce_sum` / :func:`reduce_l2_norm` (both
+combined by :func:`seqlens.evaluation.position_scores`).
 
 :func:`attribute_split` runs several methods over rows of a data split and returns an
 :class:`AttributionSet` (maps + provenance) that :func:`save_attributions` writes to HDF5.
@@ -37,7 +38,8 @@ from .correction import (
 )
 from .deepshap import deepshap, has_rescale_rule
 from .gradients import IG_RULES, expected_gradients, integrated_gradients, saliency, smoothgrad
-from .ism import ism, substitutions
+from .ism import ism, patch_predictions, substitutions
+from .predictions import target_outputs
 from .references import REFERENCE_KINDS, make_references
 from .io import AttributionSet, MethodMaps, load_attributions, save_attributions
 from .registry import (
@@ -80,11 +82,13 @@ __all__ = [
     "integrated_gradients",
     "ism",
     "make_references",
+    "patch_predictions",
     "reduce_l2_norm",
     "reduce_sum",
     "saliency",
     "smoothgrad",
     "substitutions",
+    "target_outputs",
     "times_input",
 ]
 

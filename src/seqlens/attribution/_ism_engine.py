@@ -1,21 +1,24 @@
 """The fast ISM engine: the model's leading length-local layers run on windows only.
 
-Private to :mod:`seqlens.attribution`; :func:`seqlens.attribution.ism.ism` is its only
-user. The model is traced with ``torch.fx``; the chain of length-local layers at its input
-(``Conv1d`` with stride 1, batch norm, pointwise activations, dropout, zero padding,
-``MaxPool1d``/``AvgPool1d``) is run only on the window of columns a substitution can
-change. The first convolution is linear, so its output changes by the (one-column) change
-of its input times its kernel; every later convolution recomputes the outputs of the
-window from the window and the wild type's columns beside it (or, with many input
-channels, adds the change of its window), with batch norm folded into its weights;
-pointwise layers run on the window; pools recompute the outputs the window touches. Where
-the chain ends (flatten, dense, recurrent, attention, residual branch) the window is
-written into the wild type's activation and the rest of the model (the tail) runs at full
-size on every mutant.
+Private to :mod:`seqlens.attribution`; its users are :func:`seqlens.attribution.ism.ism`
+(single-letter substitutions, :meth:`FastISM.substitute`) and
+:func:`seqlens.attribution.ism.patch_predictions` (a ``(4, W)`` patch written over ``W``
+columns, :meth:`FastISM.patch`). An engine handles edits of one width ``W`` (``width=``,
+1 for ISM). The model is traced with ``torch.fx``; the chain of length-local layers at its
+input (``Conv1d`` with stride 1, batch norm, pointwise activations, dropout, zero padding,
+``MaxPool1d``/``AvgPool1d``) is run only on the window of columns an edit can change. The
+first convolution is linear, so its output changes by the (``W``-column) change of its
+input times its kernel; every later convolution recomputes the outputs of the window from
+the window and the wild type's columns beside it (or, with many input channels, adds the
+change of its window), with batch norm folded into its weights; pointwise layers run on
+the window; pools recompute the outputs the window touches. Where the chain ends (flatten,
+dense, recurrent, attention, residual branch) the window is written into the wild type's
+activation and the rest of the model (the tail) runs at full size on every mutant.
 
-Positions are processed in groups whose windows line up alike with every pooling grid, so
-the windows of a group's mutants are dense tensors and every layer is one call on all of
-them (see :class:`FastISM`). A model the engine cannot window raises :class:`Unsupported`.
+Positions (an edit's first column) are processed in groups whose windows line up alike
+with every pooling grid, so the windows of a group's mutants are dense tensors and every
+layer is one call on all of them (see :class:`FastISM`). A model the engine cannot window
+raises :class:`Unsupported`.
 """
 
 from __future__ import annotations
@@ -387,14 +390,16 @@ class _Group:
 class FastISM:
     """The model split into a windowed local chain and a full-size tail (see module doc).
 
-    A substitution at position ``p`` changes columns ``[s, s + w)`` of each chain
-    activation. The mutants of a :class:`_Group` are processed together as dense
-    channels-last ``(sequences, positions, letters, width, channels)`` tensors: the wild
-    type's windows are strided views of its (zero-margined, channels-last) activations,
-    every convolution is one channels-last ``conv2d`` call, every pool one reduction.
+    An edit of input columns ``[p, p + width)`` (a substitution at position ``p`` when
+    ``width`` is 1) changes columns ``[s, s + w)`` of each chain activation; ``p`` runs
+    over ``0 ... L - width``. The mutants of a :class:`_Group` are processed together as
+    dense channels-last ``(sequences, positions, edits, width, channels)`` tensors (edits:
+    the letters of a position, or the one patch): the wild type's windows are strided views
+    of its (zero-margined, channels-last) activations, every convolution is one
+    channels-last ``conv2d`` call, every pool one reduction.
     """
 
-    def __init__(self, model: nn.Module, example: torch.Tensor):
+    def __init__(self, model: nn.Module, example: torch.Tensor, width: int = 1):
         try:
             gm = fx.GraphModule(model, _ShapeTracer(example).trace(model))
         except Exception as err:  # torch.fx raises many kinds for untraceable forwards
@@ -421,6 +426,7 @@ class FastISM:
             raise Unsupported("the model does not start with a stride-1 Conv1d")
         self.tail = self._tail(gm, graph, boundary)
         self.steps = _steps(self.layers)
+        self.width = width
         with torch.no_grad():
             acts = self.wild_type(example[:1])
         self.lengths = [a.shape[2] for a in acts]
@@ -431,6 +437,7 @@ class FastISM:
         self.windowed = self._windowed()
         values_per_mutant = max(self._window_values(group) for group in self.groups)
         self.default_batch_size = max(1, _WINDOW_VALUES_PER_CALL // values_per_mutant)
+        self.product_fraction = self._product_fraction()
         self.workspaces: dict[int, torch.Tensor] = {}  # per step, reused by every chunk
 
     @staticmethod
@@ -471,8 +478,8 @@ class FastISM:
         return out
 
     def _geometry(self, p: int) -> _PositionGeometry:
-        """Windows of a substitution at position ``p``, per step and at the boundary."""
-        s, w = p, 1
+        """Windows of an edit of columns ``[p, p + width)``, per step and at the boundary."""
+        s, w = p, self.width
         per_step = []
         for step in self.steps:
             if step.kind == "conv":
@@ -499,7 +506,8 @@ class FastISM:
         for step in self.steps:
             period *= step.stride if step.kind == "pool" else 1
         length = self.lengths[0]
-        geometry = [self._geometry(p) for p in range(length)]
+        n_starts = length - self.width + 1
+        geometry = [self._geometry(p) for p in range(n_starts)]
         reach = [[0, 0] for _ in self.lengths]  # columns windows read left of 0 / right of L
 
         def covers(act, start, width):
@@ -516,8 +524,8 @@ class FastISM:
             )
 
         groups = []
-        for first in range(min(period, length)):
-            positions = list(range(first, length, period))
+        for first in range(min(period, n_starts)):
+            positions = list(range(first, n_starts, period))
             members = [geometry[p] for p in positions]
             # geometries compare without their starts: this guards the grouping rule
             if any(m != members[0] for m in members):
@@ -573,19 +581,38 @@ class FastISM:
                 total += width_in * c_in + 2 * width_out * c_out  # the output and its activation
         return total + group.boundary.width * self.channels[-1]
 
-    def predict(self, acts: list[torch.Tensor], group: _Group, q: slice, letters: torch.Tensor) -> torch.Tensor:
+    def _product_fraction(self) -> float:
+        """Multiply-adds of the chain's convolutions on one mutant's windows (the costliest
+        group's; a change added counts its shifted additions, see ``_ADDS_PER_PRODUCT``)
+        over those of the chain run at full size on one sequence: above about 1 the
+        windows cost more than running the whole chain."""
+        windowed = full = 0
+        for i, step in enumerate(self.steps):
+            if step.kind != "conv":
+                continue
+            c_out, c_in, k = step.weight.shape
+            full += self.lengths[step.act_out] * k * c_in * c_out
+            windowed += max(
+                entry.width * k * (c_in + _ADDS_PER_PRODUCT) * c_out if entry.add_change
+                else (entry.width + step.span) * k * c_in * c_out
+                for entry in (group.steps[i] for group in self.groups)
+            )
+        return windowed / full
+
+    def predict(self, acts: list[torch.Tensor], group: _Group, q: slice, values: torch.Tensor) -> torch.Tensor:
         """Model outputs ``(B * Q * K, T)`` for the mutants of ``group.positions[q]``.
 
         ``acts`` are :meth:`margined` chain activations of ``B`` wild-type sequences and
-        ``letters`` ``(B, Q, K)`` the substituted letters; rows come out in ``(sequence,
-        position, letter)`` order. Windows are channels-last ``(B, Q, K, width, C)``, so
-        a window of the wild type is one contiguous block and convolutions and pools run
-        as channels-last 2-d kernels. Window columns outside a sequence hold meaningless
-        (finite) numbers that no in-range column reads: convolutions zero them (the model's
-        zero padding), pools have no padding, zero pads zero them, and the boundary write
-        drops them.
+        ``values`` ``(B, Q, K, width, 4)`` (channels-last, a fresh tensor) the columns that
+        each of ``K`` edits per position writes over the ``width`` input columns from that
+        position; rows come out in ``(sequence, position, edit)`` order. Windows are
+        channels-last ``(B, Q, K, width, C)``, so a window of the wild type is one
+        contiguous block and convolutions and pools run as channels-last 2-d kernels.
+        Window columns outside a sequence hold meaningless (finite) numbers that no
+        in-range column reads: convolutions zero them (the model's zero padding), pools
+        have no padding, zero pads zero them, and the boundary write drops them.
         """
-        B, Q, K = letters.shape
+        B, Q, K = values.shape[:3]
         M = B * Q * K
 
         def window(act: int, start: int, gap: int, width: int) -> torch.Tensor:
@@ -601,7 +628,6 @@ class FastISM:
                     values[:, j - q.start, :, lo:hi] = 0.0
             return values
 
-        values = F.one_hot(letters, 4).to(acts[-1].dtype)[:, :, :, None, :]  # (B, Q, K, 1, 4)
         for i, (step, entry) in enumerate(zip(self.steps, group.steps, strict=True)):
             width, C = values.shape[3], values.shape[4]
             if step.kind == "pointwise":
@@ -638,45 +664,97 @@ class FastISM:
             full[:, j, :, lo:hi] = values[:, j, :, lo - start : hi - start]
         return self.tail(full.view(M, length, C).transpose(1, 2))
 
+    def _chunks(self, X: torch.Tensor, batch_size: int, per_position: int, selected: torch.Tensor | None,
+                verbose: bool, description: str, on_block: Callable | None = None):
+        """The calls of :meth:`predict` that cover every sequence of ``X`` ``(N, 4, L)`` at
+        the positions ``selected`` marks (bool ``(L - width + 1,)``; None: all), with
+        ``per_position`` edits at each.
+
+        Yields ``(acts, group, q, seq)``: the :meth:`margined` chain activations of the
+        sequences ``seq`` (consecutive rows of ``X``, a CPU LongTensor ``(B,)``) and a run
+        ``q`` (a slice) of selected positions of ``group``; about ``batch_size`` mutants per
+        call. The wild type's chain activations are computed for a block of sequences at a
+        time and passed to ``on_block(rows, acts)`` (``rows`` a slice of ``X``, ``acts`` as
+        :meth:`wild_type` returns them) before any of the block's calls.
+        """
+        N = X.shape[0]
+        block = max(1, _WILD_TYPE_BLOCK_VALUES // self.values_per_sequence)
+        chunks = []
+        for first in range(0, N, block):
+            n_block = min(block, N - first)
+            for group in self.groups:
+                for run in _runs(group.positions, selected):
+                    n_q = min(run.stop - run.start, max(1, batch_size // per_position))
+                    for q0 in range(run.start, run.stop, n_q):
+                        q = slice(q0, min(q0 + n_q, run.stop))
+                        per_sequence = per_position * (q.stop - q.start)
+                        n_seq = max(1, min(batch_size // per_sequence, _TAIL_INPUT_VALUES // (per_sequence * self.boundary_values)))
+                        for rows in row_chunks(n_block, n_seq):
+                            chunks.append((first, group, q, rows))
+        acts, acts_first = None, None
+        for first, group, q, rows in progress(chunks, len(chunks), verbose, description):
+            if acts_first != first:
+                acts = self.wild_type(X[first : first + block])
+                if on_block is not None:
+                    on_block(slice(first, first + acts[0].shape[0]), acts)
+                acts, acts_first = self.margined(acts), first
+            seq = torch.arange(first + rows.start, first + rows.stop)
+            yield [None if a is None else a[rows] for a in acts], group, q, seq
+
     def substitute(self, X: torch.Tensor, wild: torch.Tensor, batch_size: int, verbose: bool, record: Callable,
                    y_wt: torch.Tensor, target: torch.Tensor, func: Callable | None) -> None:
         """Run the three substitutions of every position of ``X`` ``(N, 4, L)`` (on the
         model's device and dtype) and pass the outputs to ``record(y, seq, pos, letter)``.
 
-        ``wild`` ``(N, L)``: each position's letter (-1 where the column is not one-hot:
-        its letters B, C, D are substituted here, letter A is left to the caller). The
-        wild type's chain activations are computed for a block of sequences at a time, and
-        its target outputs from them, into ``y_wt`` ``(N,)``, before any of the block's
-        mutants; each call of :meth:`predict` takes the mutants of one group's positions in
-        a run of sequences of the block, about ``batch_size`` mutants.
+        Needs ``width`` 1. ``wild`` ``(N, L)``: each position's letter (-1 where the column
+        is not one-hot: its letters B, C, D are substituted here, letter A is left to the
+        caller). The wild type's target outputs are computed into ``y_wt`` ``(N,)`` from
+        the chain activations of each block of sequences (see :meth:`_chunks`); each call of
+        :meth:`predict` takes the mutants of one group's positions in a run of sequences of
+        the block, about ``batch_size`` mutants.
         """
-        N = X.shape[0]
-        block = max(1, _WILD_TYPE_BLOCK_VALUES // self.values_per_sequence)
+
+        def wild_type_outputs(rows: slice, acts: list[torch.Tensor]) -> None:
+            y_wt[rows] = select_target(self.tail(acts[-1]), target[rows], func).cpu()
+
         letters_per_position = _OTHER_LETTERS.shape[1]
-        chunks = []
-        for first in range(0, N, block):
-            n_block = min(block, N - first)
-            for group in self.groups:
-                n_q = min(len(group.positions), max(1, batch_size // letters_per_position))
-                for q0 in range(0, len(group.positions), n_q):
-                    q = slice(q0, min(q0 + n_q, len(group.positions)))
-                    per_sequence = letters_per_position * (q.stop - q.start)
-                    n_seq = max(1, min(batch_size // per_sequence, _TAIL_INPUT_VALUES // (per_sequence * self.boundary_values)))
-                    for rows in row_chunks(n_block, n_seq):
-                        chunks.append((first, group, q, rows))
-        acts, acts_first = None, None
-        for first, group, q, rows in progress(chunks, len(chunks), verbose, "ism"):
-            if acts_first != first:
-                acts = self.wild_type(X[first : first + block])
-                rows_block = slice(first, first + acts[0].shape[0])
-                y_wt[rows_block] = select_target(self.tail(acts[-1]), target[rows_block], func).cpu()
-                acts, acts_first = self.margined(acts), first
+        for acts, group, q, seq in self._chunks(X, batch_size, letters_per_position, None, verbose, "ism", wild_type_outputs):
             positions = group.positions[q]
-            seq = torch.arange(first + rows.start, first + rows.stop)
             letters = _OTHER_LETTERS[wild[seq][:, positions].clamp(min=0)]  # (B, Q, 3)
-            y = self.predict([None if a is None else a[rows] for a in acts], group, q, letters.to(X.device))
+            values = F.one_hot(letters.to(X.device), 4).to(acts[-1].dtype)[:, :, :, None, :]  # (B, Q, 3, 1, 4)
+            y = self.predict(acts, group, q, values)
             B, Q, K = letters.shape
             record(y, seq.repeat_interleave(Q * K), positions.repeat_interleave(K).repeat(B), letters.flatten())
+
+    def patch(self, X: torch.Tensor, patches: torch.Tensor, selected: torch.Tensor, batch_size: int, verbose: bool,
+              record: Callable) -> None:
+        """Run each sequence of ``X`` ``(N, 4, L)`` with its patch (``patches`` ``(N, 4,
+        width)``; both on the model's device and dtype) written over columns ``[p, p +
+        width)``, for every position ``p`` that ``selected`` (bool ``(L - width + 1,)``)
+        marks, about ``batch_size`` mutants per call, and pass the outputs ``y`` ``(M, T)``
+        to ``record(y, seq, pos)`` (CPU LongTensors ``(M,)``)."""
+        for acts, group, q, seq in self._chunks(X, batch_size, 1, selected, verbose, "patches"):
+            positions = group.positions[q]
+            B, Q = len(seq), len(positions)
+            # predict may change its values in place (in-place activations, zeroed columns),
+            # so the patch broadcast over the positions is copied: B * Q * width * 4 numbers
+            values = patches[seq.to(patches.device)].transpose(1, 2)[:, None, None].expand(B, Q, 1, -1, -1).contiguous()
+            record(self.predict(acts, group, q, values), seq.repeat_interleave(Q), positions.repeat(B))
+
+
+def _runs(positions: torch.Tensor, selected: torch.Tensor | None) -> list[slice]:
+    """The maximal runs of consecutive indices into a group's ``positions`` ``(Q,)`` whose
+    positions ``selected`` marks (bool, indexed by position; None: one run of all)."""
+    if selected is None:
+        return [slice(0, len(positions))]
+    runs, start = [], None
+    for i, keep in enumerate([*selected[positions].tolist(), False]):
+        if keep and start is None:
+            start = i
+        elif not keep and start is not None:
+            runs.append(slice(start, i))
+            start = None
+    return runs
 
 
 # ---------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def _global_options(
 
 
 def _register() -> None:
-    from . import attribute, data, demo, filters, report, run, score, simulate, train
+    from . import attribute, data, demo, filters, gia, report, run, score, simulate, train
 
     app.command("demo")(demo.demo)
     app.add_typer(simulate.app, name="simulate")
@@ -54,6 +54,7 @@ def _register() -> None:
     app.command("attribute")(attribute.attribute)
     app.command("score")(score.score)
     app.command("filters")(filters.filters)
+    app.command("gia")(gia.gia)
     app.command("run")(run.run)
     app.command("studies")(run.studies)
     app.command("report")(report.report)

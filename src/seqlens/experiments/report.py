@@ -9,7 +9,9 @@ present, the unit folders and ``failed/``) and writes:
   URIs; there are no scripts, fonts, external images or links, so opening it fetches
   nothing. Sections, in order: setup, provenance, test performance, interpretability (raw
   vs corrected maps), gradient angles, paired tests, first-layer filters, attribution logos,
-  the papers' numbers beside ours (claims), warnings.
+  global importance analysis (only when the study has GIA results: per experiment the
+  metrics by condition, the data's rule, a representative unit's spacing and position
+  curves), the papers' numbers beside ours (claims), warnings.
 - ``DIR/report_data/*.csv``: the table behind every table and figure of the page, so every
   number shown can be checked or re-plotted (``figures.csv`` lists the figures).
 
@@ -41,6 +43,7 @@ from ..errors import SeqlensError, StudyError
 from ..evaluation import format_mean_sd
 from ..io_utils import atomic_path, write_csv
 from .results import read_study_table
+from .work import GIA_ALPHA, GIA_WARNING
 from .study import GENERATORS, PAPERS, TrainingSpec
 from .units import FACTORS
 
@@ -62,7 +65,22 @@ FILTER_METRICS = {"match_fraction": "match fraction", "n_tfs_found": "TFs found"
                   "other_fraction": "other-motif fraction"}
 #: (analysis, metric) pairs whose paired tests the report shows.
 KEY_COMPARISONS = {("interpretability", "auroc"), ("interpretability", "aupr_trapezoid"),
-                   ("classification", "auroc"), ("filters", "match_fraction")}
+                   ("classification", "auroc"), ("filters", "match_fraction"), ("gia", "effect_max"),
+                   ("gia", "interaction_at_rule")}
+#: The GIA metrics the report's tables show per experiment (work.py's docstring defines them);
+#: copies metrics (effect_k1, marginal_k2, ...) are taken as they come.
+GIA_METRICS = {
+    "position": {"effect_max": "largest effect", "effect_max_position": "at start", "effect_centre": "effect at centre",
+                 "n_significant": "significant starts"},
+    "spacing": {"interaction_peak": "peak interaction", "interaction_peak_distance": "peak distance",
+                "interaction_at_rule": "interaction at the planted spacing",
+                "interaction_at_rule_ci_low": "its CI low (per unit)", "interaction_at_rule_ci_high": "its CI high",
+                "rule_recovered": "rule recovered (fraction)", "n_significant": "significant distances",
+                "n_significant_off_rule": "significant off the rule"},
+}
+GIA_EXPERIMENT_TITLES = {"position": "Position: one motif at each start",
+                         "spacing": "Spacing: A and B at each gap (four-arm design, interaction)",
+                         "copies": "Copies: 1 .. k copies of a motif"}
 VERDICTS = ("reproduced", "partly", "not", "untested")
 
 #: Caps that keep the page small for a paper-scale study: conditions with logos, filters per
@@ -307,6 +325,14 @@ def _svg(figure, name: str):
     text = re.sub(r'\bid="([^"]+)"', rf'id="{name}-\1"', text)
     text = re.sub(r"url\(#([^)]+)\)", rf"url(#{name}-\1)", text)
     text = re.sub(r'href="#([^"]+)"', rf'href="#{name}-\1"', text)
+    # artists sharing a gid (one per line of a plot) become repeated ids: number the repeats
+    seen: dict[str, int] = {}
+
+    def unique(match) -> str:
+        seen[match[1]] = seen.get(match[1], 0) + 1
+        return match[0] if seen[match[1]] == 1 else f'id="{match[1]}-{seen[match[1]]}"'
+
+    text = re.sub(r'\bid="([^"]+)"', unique, text)
     return Markup(text)
 
 
@@ -432,6 +458,7 @@ def _setup_section(build: _Build) -> dict:
             ("scoring", f"convention {scoring.get('convention')} (threshold {scoring.get('threshold') or 'its default'}"
                         f", top {scoring.get('top_k')} background positions for SNR)"),
             ("filters", _settings_text(filters) if "filters" in study.get("evaluation", []) else "not analysed"),
+            *([("global importance analysis", _settings_text(study["gia"]))] if study.get("gia") else []),
         ],
         "grid": {"columns": ["factor", "levels", "n levels"], "rows": grid.astype(str).to_numpy().tolist(),
                  "data": f"{DATA_FOLDER}/grid.csv"},
@@ -718,6 +745,101 @@ def _attribution_logos_section(build: _Build) -> dict:
     return {"groups": groups}
 
 
+def _gia_rule_text(rule: dict | None) -> str:
+    """The data's grammar rule in words: its task, motifs and parameters, and the label it sets."""
+    if not rule:
+        return "none (the data has no grammar rule: its metadata names no 'rule')"
+    skip = {"task", "label", "spacing_definition", "distance_definition"}
+    parts = [f"{key}={value}" for key, value in rule.items() if key not in skip and not str(key).endswith("_id")]
+    ids = [f"{rule[key]} ({rule[key + '_id']})" for key in rule if f"{key}_id" in rule and rule[f"{key}_id"]]
+    text = f"{rule.get('task', 'rule')}: {', '.join(parts)}"
+    if ids:
+        text += f"; motifs {', '.join(ids)}"
+    if rule.get("label"):
+        text += f". Label: {rule['label']}"
+    definition = rule.get("spacing_definition") or rule.get("distance_definition")
+    if definition:
+        text += f". Gap: {definition}"
+    return text
+
+
+def _gia_metric_order(experiment: str, summary: pd.DataFrame) -> dict[str, str]:
+    metrics = dict(GIA_METRICS.get(experiment, {}))
+    present = list(dict.fromkeys(summary["metric"]))
+    if not metrics:  # copies: effect_k1, marginal_k2, ... as recorded
+        return {m: m.replace("_k", " k=") for m in present}
+    return {m: label for m, label in metrics.items() if m in present}
+
+
+def _gia_section(build: _Build) -> dict:
+    """Per GIA experiment: mean ± SD over seeds of the metrics by condition, the rule, the curves of one unit."""
+    folder = build.folder
+    summary = folder.summary
+    if summary.empty or "analysis" not in summary.columns or not (summary["analysis"] == "gia").any():
+        return {"shown": False}
+    summary = build.condition_columns(summary[summary["analysis"] == "gia"].reset_index(drop=True))
+    build.table("gia", summary)
+    tables = []
+    for experiment in [e for e in ("position", "spacing", "copies") if e in set(summary["method"])]:
+        rows_of = summary[summary["method"] == experiment]
+        metrics = _gia_metric_order(experiment, rows_of)
+        data = build.table(f"gia_{experiment}", rows_of)
+        measures = rows_of[["task", "variant", "positions"]].drop_duplicates().to_records(index=False).tolist()
+        rows = []
+        for condition in folder.conditions:
+            for task, variant, positions in measures:
+                cells = [_mean_sd(_lookup(rows_of, condition, task=task, variant=variant, positions=positions,
+                                          metric=m), 1 if m.startswith(("n_", "interaction_peak_distance",
+                                                                         "effect_max_position")) else 3)
+                         for m in metrics]
+                if any(cell != "-" for cell in cells):
+                    where = [positions or "-"] if experiment == "spacing" else []
+                    rows.append([condition.label, task, variant, *where, *cells])
+        where = ["orientation"] if experiment == "spacing" else []
+        tables.append({"title": GIA_EXPERIMENT_TITLES.get(experiment, experiment),
+                       "table": {"columns": ["condition", "pattern", "model", *where, *metrics.values()],
+                                 "rows": rows, "data": data}})
+    section = {"shown": True, "tables": tables, "rule": "-", "nulls": "-", "figures": [], "unit": None}
+    unit = next((u for u in folder.units if (u.folder / "gia.json").is_file()), None)
+    if unit is None:
+        build.skipped.append("GIA: no finished unit has gia.json (the rule and curves are not shown)")
+        return section
+    try:
+        record = json.loads((unit.folder / "gia.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        build.skipped.append(f"GIA: gia.json of {unit.name} is unreadable ({type(exc).__name__})")
+        return section
+    section["rule"] = _gia_rule_text(record.get("rule"))
+    section["nulls"] = (f"{record.get('nulls', '-')} of the {record.get('split', 'test')} split; effects on the "
+                        f"{record.get('scale', 'model output')} of output {record.get('target', '?')}")
+    section["unit"] = unit.name
+    from ..plotting import gia_position_plot, gia_spacing_plot
+
+    curves = (("spacing", "gia_spacing.csv", gia_spacing_plot,
+               "Joint effect of A+B, additive expectation (A alone + B alone) and interaction vs the gap"),
+              ("position", "gia_position.csv", gia_position_plot, "Mean effect of each motif vs its start"))
+    for experiment, file_name, plot, what in curves:
+        path = unit.folder / file_name
+        if not path.is_file():
+            continue
+        try:
+            table = pd.read_csv(path)
+            if "variant" in table.columns:
+                table = table[table["variant"] == "trained"]
+            data = build.table(f"gia_{experiment}_curve", table.assign(unit=unit.name))
+            title = f"{unit.name} (first finished unit): {experiment}"
+            drawn = plot(table, title=title)
+            figure = drawn if hasattr(drawn, "savefig") else drawn.get_figure()
+        except (SeqlensError, OSError, ValueError, KeyError) as exc:
+            build.skipped.append(f"GIA {experiment} curve of {unit.name}: {_first_line(exc)}")
+            continue
+        spec = build.svg_figure("gia", f"fig-gia-{experiment}", figure, data)
+        spec["caption"] = (f"{what}, for {unit.name}: means over the nulls with 95% bootstrap bands; stars mark "
+                           f"BH q < {GIA_ALPHA:g} (Wilcoxon signed-rank over the nulls).")
+        section["figures"].append(spec)
+    return section
+
+
 def _claims_section(build: _Build) -> dict:
     claims = build.folder.claims
     if claims is None:
@@ -759,7 +881,10 @@ def _warnings_section(build: _Build) -> list[list[str]]:
     rows = [["failed", f["name"], _first_line(f["error"]) or "no error recorded"] for f in folder.failures]
     for unit in folder.units:
         for message in dict.fromkeys(unit.done.get("warnings") or []):
-            rows.append(["warning during the run", unit.name, _first_line(message)])
+            if message.startswith(GIA_WARNING):  # the GC mirage and other null-diagnostic warnings
+                rows.append(["GIA null diagnostics", unit.name, _first_line(message.removeprefix(GIA_WARNING))])
+            else:
+                rows.append(["warning during the run", unit.name, _first_line(message)])
     results = folder.results
     if not results.empty:
         at_cap = results[(results["analysis"] == "training") & (results["metric"] == "stopped_at_cap")
@@ -818,6 +943,7 @@ def build_report(out_dir: str | Path) -> Path:
         "comparisons": _comparisons_section(build),
         "filters": _filters_section(build),
         "logos": _attribution_logos_section(build),
+        "gia": _gia_section(build),
         "claims": _claims_section(build),
     }
     context["warnings"] = _warnings_section(build)  # last: it lists what the other sections skipped

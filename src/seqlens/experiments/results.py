@@ -8,8 +8,8 @@ Written into the output folder after every run (also an interrupted one):
 - ``summary.csv``: per condition (all coordinates but the seed), ``n`` seeds, mean, SD,
   SEM and the 95% t interval (:func:`seqlens.evaluation.summarize_over`).
 - ``comparisons.csv``: for each factor with several levels (architecture, config,
-  activation, training, train_size, and raw vs corrected maps), every level against the
-  first, paired by seed on the units' values and, for per-sequence interpretability scores,
+  activation, training, train_size, raw vs corrected maps, and for GIA's position
+  experiment the trained model vs its randomised copy), every level against the first, paired by seed on the units' values and, for per-sequence interpretability scores,
   paired by seed and sequence; difference, 95% CI, paired t and Wilcoxon signed-rank
   p-values, Benjamini-Hochberg adjusted across the whole table
   (:func:`seqlens.evaluation.paired_comparisons`).
@@ -92,6 +92,12 @@ def _comparisons(results: pd.DataFrame, sequence_scores: pd.DataFrame | None) ->
     if maps["variant"].nunique() > 1:
         by = conditions + [c for c in MEASURE if c != "variant"]
         parts.append(paired_comparisons(maps, "variant", pair_on=["seed"], by=by, levels=["raw", "corrected"],
+                                        correction="none"))
+    # the GIA position experiment of each trained model against its parameter-randomised copy
+    control = results[(results["analysis"] == "gia") & (results["method"] == "position")]
+    if set(control["variant"]) >= {"trained", "randomized"}:
+        by = conditions + [c for c in MEASURE if c != "variant"]
+        parts.append(paired_comparisons(control, "variant", pair_on=["seed"], by=by, levels=["randomized", "trained"],
                                         correction="none"))
     if sequence_scores is not None and len(sequence_scores):
         long = sequence_scores.melt(id_vars=[*FACTORS, "task", "method", "variant", "sequence"],

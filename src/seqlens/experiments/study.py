@@ -16,6 +16,11 @@ below; unknown keys are refused with the key's path and the closest valid name::
     attribution: {methods: [saliency, ism], corrected: [false, true], limit: 500, positives: true}
     evaluation: [classification, interpretability, angles, filters]
 
+``evaluation`` may also list ``gia`` (global importance analysis, paper 001), set up by an
+optional ``gia:`` section (:class:`GIASpec`; every key has a default, so ``evaluation: [gia]``
+alone works: the data's rule motifs, dinucleotide-shuffled nulls, the position experiment,
+and the spacing experiment when the data has a pair rule).
+
 A file may hold ``scales``: named overrides (``quick``, ``paper``) merged into the rest
 before validation; :func:`load_study` applies one. The bundled studies (``studies/``
 beside this module; :func:`bundled_studies`) reproduce the five papers (docs/papers.md).
@@ -35,10 +40,17 @@ from ..errors import SeqlensError, StudyError
 from ..validation import did_you_mean
 
 #: The analyses a study can run on each trained model.
-EVALUATIONS = ("classification", "interpretability", "angles", "filters")
+EVALUATIONS = ("classification", "interpretability", "angles", "filters", "gia")
 
 #: Simulated datasets a study can ask for: name -> generator in :mod:`seqlens.synthetic`.
-GENERATORS = {"regulatory-code": "regulatory_code_dataset", "multitask": "multitask_dataset"}
+GENERATORS = {
+    "regulatory-code": "regulatory_code_dataset",
+    "multitask": "multitask_dataset",
+    "cooperative-pair": "cooperative_pair_dataset",
+    "ordered-pair": "ordered_pair_dataset",
+    "repressor": "repressor_dataset",
+    "count-threshold": "count_threshold_dataset",
+}
 
 BUNDLED_DIR = Path(__file__).with_name("studies")
 
@@ -71,7 +83,7 @@ class DataSpec(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    simulate: Literal["regulatory-code", "multitask"] | None = None
+    simulate: Literal["regulatory-code", "multitask", "cooperative-pair", "ordered-pair", "repressor", "count-threshold"] | None = None
     path: str | None = None
     seed: int = 0
 
@@ -263,10 +275,110 @@ class FilterSpec(_Strict):
     criterion: Literal["best", "any"] = "best"
 
 
+#: The GIA experiments a study can run on each model (``gia.experiments``).
+GIA_EXPERIMENTS = ("position", "spacing", "copies")
+
+
+class GIASpec(_Strict):
+    """Global importance analysis of every model (``evaluation: [gia]``; paper 001).
+
+    ``motifs``: patterns to embed (:func:`seqlens.gia.as_pattern` specs: JASPAR name or ID,
+    consensus, ``FILE.meme:NAME``), or ``auto``: the rule motifs of a grammar dataset
+    (``metadata["rule_motifs"]``), else its ``core_motifs`` / ``tfs``. ``null``: where the
+    null sequences come from (``dinuc``, ``profile``, ``shuffle`` or ``negatives`` of
+    ``split``); ``n_null`` of them, drawn with ``seed``, the same for every model.
+    ``experiments``: default ``position``, plus ``spacing`` (first two motifs) when the data
+    has a pair rule and ``copies`` for a count rule. ``positions`` (starts, a list or
+    ``"FIRST:LAST[:STEP]"``; default every 5th), ``distances`` (gaps of the spacing
+    experiment; default 0 .. max(40, rule spacing + 20), what fits), ``orientations``
+    (default the rule's and the one with B flipped), ``copies`` (1 .. k copies, ``gap`` nt
+    apart). ``randomized_control``: also run the position experiment on a parameter-
+    randomised copy of each model (variant ``randomized``).
+    """
+
+    motifs: Literal["auto"] | list[str] = "auto"
+    null: Literal["dinuc", "profile", "shuffle", "negatives"] = "dinuc"
+    n_null: int = Field(default=500, ge=2)
+    experiments: list[Literal["position", "spacing", "copies"]] | None = Field(default=None, min_length=1)
+    positions: list[int] | str | None = None
+    distances: list[int] | str | None = None
+    orientations: list[Literal["++", "+-", "-+", "--"]] | None = Field(default=None, min_length=1)
+    copies: int = Field(default=3, ge=1)
+    gap: int = Field(default=10, ge=0)
+    target: int | str = 0
+    split: Literal["train", "valid", "test"] = "test"
+    randomized_control: bool = True
+    n_resamples: int = Field(default=2000, ge=10)
+    seed: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_key(cls, value):
+        """YAML reads an unquoted ``null:`` key as None: it means the ``null`` setting."""
+        if isinstance(value, dict) and None in value:
+            value = {("null" if key is None else key): item for key, item in value.items()}
+        return value
+
+    @field_validator("motifs", mode="before")
+    @classmethod
+    def _one_motif(cls, motifs):
+        return [motifs] if isinstance(motifs, str) and motifs != "auto" else motifs
+
+    @field_validator("motifs")
+    @classmethod
+    def _some_motifs(cls, motifs):
+        if isinstance(motifs, list):
+            if not motifs:
+                raise ValueError("list at least one motif, or say auto (the data's rule motifs)")
+            repeated = _first_repeated(motifs)
+            if repeated is not None:
+                raise ValueError(f"{repeated} is listed twice")
+        return motifs
+
+    @field_validator("positions", "distances")
+    @classmethod
+    def _ranges(cls, value, info):
+        from ..gia import parse_int_range
+
+        if isinstance(value, str):
+            try:
+                parse_int_range(value, info.field_name)  # checked now; kept as written
+            except ValueError as exc:
+                raise ValueError(str(exc).removeprefix(f"{info.field_name}: ")) from None
+        elif isinstance(value, list):
+            if not value:
+                raise ValueError("no values given")
+            if min(value) < 0:
+                raise ValueError(f"values must be >= 0, got {min(value)}")
+        return value
+
+    @field_validator("experiments", "orientations")
+    @classmethod
+    def _distinct(cls, values):
+        repeated = None if values is None else _first_repeated(values)
+        if repeated is not None:
+            raise ValueError(f"{repeated} is listed twice")
+        return values
+
+    @model_validator(mode="after")
+    def _spacing_needs_two(self):
+        if self.experiments and "spacing" in self.experiments and isinstance(self.motifs, list) and len(self.motifs) < 2:
+            raise ValueError("experiment 'spacing' needs two motifs (A and B) in 'motifs'")
+        return self
+
+    def integers(self, name: str) -> list[int] | None:
+        """``positions`` or ``distances`` as a list of ints (None: the default)."""
+        from ..gia import parse_int_range
+
+        value = getattr(self, name)
+        return parse_int_range(value, f"gia.{name}") if isinstance(value, str) else value
+
+
 class Claim(_Strict):
     """A comparative claim of a paper, checked against the study's paired comparisons.
 
-    ``factor`` (a grid factor, or ``variant`` for raw vs corrected maps) at level ``b`` is
+    ``factor`` (a grid factor, or ``variant``: raw vs corrected maps, or trained vs
+    randomized models of the GIA position experiment) at level ``b`` is
     expected to be ``greater`` (or ``less``) than at level ``a``, for the results rows that
     match ``where`` (columns of ``results.csv``: ``analysis``, ``method``, ``variant``,
     ``metric``, ``architecture`` ...). ``paper``: the paper's numbers, as text.
@@ -293,10 +405,11 @@ class Study(_Strict):
     data: DataSpec
     models: ModelGrid
     attribution: AttributionSpec | None = None
-    evaluation: list[Literal["classification", "interpretability", "angles", "filters"]] = \
+    evaluation: list[Literal["classification", "interpretability", "angles", "filters", "gia"]] = \
         Field(default_factory=lambda: ["classification"], min_length=1)
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     filters: FilterSpec = Field(default_factory=FilterSpec)
+    gia: GIASpec | None = None  # filled in with its defaults when evaluation lists gia
     claims: list[Claim] = Field(default_factory=list)
 
     @field_validator("claims")
@@ -315,6 +428,21 @@ class Study(_Strict):
             if key not in PAPERS:
                 raise ValueError(f"unknown paper {key!r}; the papers are {', '.join(PAPERS)} (docs/papers.md)")
         return keys
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gia_defaults(cls, document):
+        """``evaluation: [gia]`` without a ``gia`` section takes every default."""
+        if isinstance(document, dict) and isinstance(document.get("evaluation"), list) \
+                and "gia" in document["evaluation"] and document.get("gia") is None:
+            document = {**document, "gia": {}}
+        return document
+
+    @model_validator(mode="after")
+    def _gia_section_needs_gia(self):
+        if self.gia is not None and "gia" not in self.evaluation:
+            raise ValueError("a 'gia' section needs 'gia' in evaluation")
+        return self
 
     @model_validator(mode="after")
     def _needs_attribution(self):

@@ -32,7 +32,7 @@ class Unit:
     coordinates : factor -> level (the columns of every results row; ``train_size`` is
         ``"all"`` for the whole training split).
     settings : everything the unit's work reads (model, fit, training method, attribution,
-        evaluation, data checksum, seqlens version), JSON-ready.
+        evaluation, GIA when asked for, data checksum, seqlens version), JSON-ready.
     key : 16 hex digits of SHA-256 over ``settings``.
     """
 
@@ -80,6 +80,8 @@ def expand_units(study: Study, data_checksum: str) -> list[Unit]:
         "data_checksum": data_checksum,
         "seqlens_version": __version__,
     }
+    if study.gia is not None:  # only then: the keys of studies without GIA stay what they were
+        shared["gia"] = study.gia.model_dump(mode="json")
     units = []
     for architecture, config, activation, training, train_size, seed in itertools.product(*levels.values()):
         coordinates = {"architecture": architecture, "config": config, "activation": activation,

@@ -8,9 +8,40 @@ system is needed. The analyses are the library's: :func:`seqlens.training.fit` a
 :func:`seqlens.evaluation.score_attribution_set` and :func:`~seqlens.evaluation.filter_report`.
 
 Result rows (``records``) have the unit's grid coordinates plus ``analysis``
-(classification / interpretability / angles / filters), ``task``, ``method``, ``variant``,
-``positions`` (angles: all / motif / background), ``metric``, ``value`` and ``n`` (the
-number of sequences or positions a value is a mean over; 1 for a single number).
+(classification / interpretability / angles / filters / gia), ``task``, ``method``,
+``variant``, ``positions`` (angles: all / motif / background), ``metric``, ``value`` and
+``n`` (the number of sequences or positions a value is a mean over; 1 for a single number).
+
+Global importance analysis (``evaluation: [gia]``, :func:`seqlens.gia.position_effects`,
+:func:`~seqlens.gia.spacing_effects`, :func:`~seqlens.gia.copy_effects`): one set of null
+sequences per unit (``gia.n_null`` from ``gia.split``, drawn with ``gia.seed``, so every
+model of a study sees the same nulls), the model's outputs on them computed once per
+model and shared by its experiments; effects are on the logit scale. Files:
+``gia_position.csv``, ``gia_spacing.csv``, ``gia_copies.csv`` (the experiments' full
+tables; the position table has a ``variant`` column) and ``gia.json`` (nulls, their
+diagnostics, the rule, the motifs and settings used). Rows have ``analysis="gia"``,
+``method`` = the experiment, ``variant`` = ``trained`` or ``randomized`` (the position
+experiment repeated on :func:`seqlens.models.randomized_copy` of the model, seeded with the
+unit's seed), ``task`` = the pattern (``A+B`` names for spacing) and these metrics
+(significance: BH q < :data:`GIA_ALPHA` across the experiment's rows):
+
+- position (``positions`` empty): ``effect_max`` (largest mean effect over the starts),
+  ``effect_max_position`` (its start), ``effect_centre`` (mean effect at the start nearest
+  the centre), ``n_significant`` (starts with Wilcoxon q < alpha; ``n`` = starts tested);
+- spacing (``positions`` = the orientation, e.g. ``++``): ``interaction_peak`` (largest
+  mean interaction over the distances), ``interaction_peak_distance``, ``n_significant``
+  (distances with interaction Wilcoxon q < alpha); when the data's rule plants a spacing
+  between the same two motifs (cooperative pair): ``interaction_at_rule`` with
+  ``interaction_at_rule_ci_low`` / ``interaction_at_rule_ci_high`` (95% bootstrap CI) at
+  the planted spacing, ``rule_recovered`` (1 when the peak distance is within the rule's
+  tolerance of the planted spacing, else 0) and ``n_significant_off_rule`` (significant
+  distances outside that window);
+- copies: ``effect_k1`` .. ``effect_kK`` (mean effect of k copies) and ``marginal_k2`` ..
+  (mean effect of the k-th copy given the k - 1 before it).
+
+The nulls' diagnostics (:func:`seqlens.gia.null_diagnostics`: GC content, dinucleotides,
+the trained model's predictions) that warn are returned as the unit's warnings, prefixed
+``GIA null diagnostics:``.
 """
 
 from __future__ import annotations
@@ -27,6 +58,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import StudyError
+
+#: Significance level of the GIA metrics that count conditions (``n_significant``), on BH q-values.
+GIA_ALPHA = 0.05
+#: Prefix of the unit warnings that come from the GIA null diagnostics.
+GIA_WARNING = "GIA null diagnostics: "
 
 #: Columns of every result row besides the grid coordinates.
 RECORD_COLUMNS = ("analysis", "task", "method", "variant", "positions", "metric", "value", "n")
@@ -53,13 +89,13 @@ def data_checksum(dataset) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def _target_index(target, dataset) -> int:
+def _target_index(target, dataset, what: str = "attribution.target") -> int:
     if isinstance(target, str):
         if target not in dataset.task_names:
-            raise StudyError(f"attribution.target {target!r} is not a task of the data ({', '.join(dataset.task_names)})")
+            raise StudyError(f"{what} {target!r} is not a task of the data ({', '.join(dataset.task_names)})")
         return dataset.task_names.index(target)
     if not 0 <= target < dataset.n_tasks:
-        raise StudyError(f"attribution.target {target} is not an output index of the data (0..{dataset.n_tasks - 1})")
+        raise StudyError(f"{what} {target} is not an output index of the data (0..{dataset.n_tasks - 1})")
     return int(target)
 
 
@@ -144,7 +180,8 @@ def run_unit(settings: dict, dataset, scratch: str | Path | None = None) -> Unit
     temporary folder when None, removed afterwards) and returned as bytes: the trained model
     (``model/config.json``, ``model/weights.pt``, ``model/history.csv``), ``test_metrics.csv``
     and, as the study asks, ``scores.csv`` (per sequence), ``angles.csv``, ``maps.h5`` (the
-    first ``keep_maps`` sequences), ``filters.csv`` and ``filters.meme``.
+    first ``keep_maps`` sequences), ``filters.csv``, ``filters.meme`` and the GIA files
+    (module docstring).
     """
     if scratch is None:
         with tempfile.TemporaryDirectory(prefix="seqlens-unit-") as tmp:
@@ -179,7 +216,11 @@ def run_unit(settings: dict, dataset, scratch: str | Path | None = None) -> Unit
             records += timed("attribution", lambda: _attribution_analyses(model, dataset, settings, out))
         if "filters" in evaluation:
             records += timed("filters", lambda: _filter_analysis(model, dataset, settings, out))
-        caught_all = sorted({str(w.message) for w in caught})
+        gia_warnings = []
+        if "gia" in evaluation:
+            gia_records, gia_warnings = timed("gia", lambda: _gia_analysis(model, dataset, settings, out))
+            records += gia_records
+        caught_all = sorted({str(w.message) for w in caught}) + gia_warnings
     coordinates = settings["coordinates"]
     records = [{**coordinates, **row} for row in records]
     files = {str(path.relative_to(out)): path.read_bytes() for path in sorted(out.rglob("*"))
@@ -250,3 +291,186 @@ def _filter_analysis(model, dataset, settings: dict, out: Path) -> list[dict]:
     report.per_filter.to_csv(out / "filters.csv", index=False)
     write_meme(report.motifs, out / "filters.meme")
     return _filter_rows(report)
+
+
+# -----------------------------------------------------------------------------------------
+# Global importance analysis
+# -----------------------------------------------------------------------------------------
+
+#: Rule tasks of :mod:`seqlens.synthetic.grammar` whose two motifs make a pair (spacing experiment).
+PAIR_RULES = ("cooperative-pair", "ordered-pair", "repressor")
+
+
+def data_rule(metadata: dict | None) -> dict | None:
+    """The grammar rule of a dataset's metadata (``metadata["rule"]``, a dict or its JSON), or None."""
+    rule = (metadata or {}).get("rule")
+    if isinstance(rule, str):
+        try:
+            rule = json.loads(rule)
+        except ValueError:
+            return None
+    return rule if isinstance(rule, dict) else None
+
+
+def _gia_patterns(motifs, metadata: dict) -> list:
+    """The patterns to embed: the study's specs, or (``auto``) the motifs the data's metadata names."""
+    from ..gia import as_pattern
+    from ..motifs import get_motif
+
+    if motifs != "auto":
+        return [as_pattern(spec) for spec in motifs]
+    release = metadata.get("jaspar_release", 2016)
+    for key in ("rule_motifs", "core_motifs", "tfs"):
+        records = metadata.get(key)
+        if records:
+            return [as_pattern(get_motif(r.get("id") or r["name"], release=release)) for r in records]
+    raise StudyError("gia.motifs auto: the data's metadata names no motifs (rule_motifs, core_motifs or tfs); "
+                     "list the motifs to embed in gia.motifs")
+
+
+def _planted_spacing(rule: dict | None, a, b) -> tuple[int, int] | None:
+    """``(spacing, tolerance)`` of a rule that plants the pair ``a`` upstream of ``b``, else None."""
+    if not rule or "spacing" not in rule or rule.get("task") not in PAIR_RULES:
+        return None
+    if (rule.get("motif_a"), rule.get("motif_b")) != (a.name, b.name):
+        return None
+    return int(rule["spacing"]), int(rule.get("tolerance", 0))
+
+
+def _default_experiments(rule: dict | None, n_patterns: int) -> list[str]:
+    experiments = ["position"]
+    if rule and rule.get("task") in PAIR_RULES and n_patterns >= 2:
+        experiments.append("spacing")
+    if rule and rule.get("task") == "count-threshold":
+        experiments.append("copies")
+    return experiments
+
+
+def _position_rows(table: pd.DataFrame, centre: int, variant: str, n_null: int) -> list[dict]:
+    """The position metrics of one pattern's table (``centre``: the start nearest the sequence centre)."""
+    name = str(table["pattern"].iloc[0])
+    best = table.loc[table["mean"].idxmax()]
+    middle = table.loc[(table["position"] - centre).abs().idxmin()]
+    return [_row("gia", "effect_max", best["mean"], n_null, name, "position", variant),
+            _row("gia", "effect_max_position", best["position"], 1, name, "position", variant),
+            _row("gia", "effect_centre", middle["mean"], n_null, name, "position", variant),
+            _row("gia", "n_significant", (table["q_wilcoxon"] < GIA_ALPHA).sum(), len(table), name, "position",
+                 variant)]
+
+
+def _spacing_rows(table: pd.DataFrame, task: str, planted: tuple[int, int] | None, n_null: int) -> list[dict]:
+    """The spacing metrics of each orientation of a spacing table."""
+    rows = []
+    for orientation, t in table.groupby("orientation", sort=False):
+        def row(metric, value, n=1):
+            return _row("gia", metric, value, n, task, "spacing", "trained", orientation)
+
+        significant = t["q_interaction_wilcoxon"] < GIA_ALPHA
+        peak = t.loc[t["interaction"].idxmax()]
+        rows += [row("interaction_peak", peak["interaction"], n_null),
+                 row("interaction_peak_distance", peak["distance"]),
+                 row("n_significant", significant.sum(), len(t))]
+        if planted is None:
+            continue
+        spacing, tolerance = planted
+        at = t[t["distance"] == spacing]
+        if len(at):
+            at = at.iloc[0]
+            rows += [row("interaction_at_rule", at["interaction"], n_null),
+                     row("interaction_at_rule_ci_low", at["interaction_ci_low"], n_null),
+                     row("interaction_at_rule_ci_high", at["interaction_ci_high"], n_null)]
+        off = (t["distance"] - spacing).abs() > tolerance
+        rows += [row("rule_recovered", int(abs(peak["distance"] - spacing) <= tolerance)),
+                 row("n_significant_off_rule", (significant & off).sum(), int(off.sum()))]
+    return rows
+
+
+def _copy_rows(table: pd.DataFrame, n_null: int) -> list[dict]:
+    rows = []
+    for record in table.to_dict("records"):
+        k, name = int(record["copies"]), str(record["pattern"])
+        rows.append(_row("gia", f"effect_k{k}", record["mean"], n_null, name, "copies", "trained"))
+        if k > 1:
+            rows.append(_row("gia", f"marginal_k{k}", record["marginal"], n_null, name, "copies", "trained"))
+    return rows
+
+
+def _gia_analysis(model, dataset, settings: dict, out: Path) -> tuple[list[dict], list[str]]:
+    """The study's GIA experiments on the trained model (and the randomised control): rows and warnings."""
+    from ..attribution import target_outputs
+    from ..gia import choose_nulls, copy_effects, null_diagnostics, position_effects, spacing_effects
+    from ..io_utils import write_json
+    from ..models import randomized_copy
+
+    spec = settings["gia"]
+    metadata = dict(dataset.metadata or {})
+    rule = data_rule(metadata)
+    target = _target_index(spec["target"], dataset, "gia.target")
+    split = dataset.split(spec["split"])
+    patterns = _gia_patterns(spec["motifs"], metadata)
+    experiments = spec["experiments"] or _default_experiments(rule, len(patterns))
+    if "spacing" in experiments and len(patterns) < 2:
+        raise StudyError(f"gia.experiments spacing needs two motifs; gia.motifs gives {len(patterns)}")
+    nulls, description = choose_nulls(split, spec["n_null"], spec["null"], target, spec["seed"])
+    n_null, length = int(nulls.shape[0]), int(nulls.shape[2])
+    models = {"trained": model}
+    if spec["randomized_control"]:
+        models["randomized"] = randomized_copy(model, seed=settings["seed"])
+    null_outputs = {variant: target_outputs(m, nulls, target).double().numpy() for variant, m in models.items()}
+    data_outputs = target_outputs(model, split.X, target).double().numpy()
+    diagnostics = null_diagnostics(nulls, split.X, null_outputs["trained"], data_outputs)
+    common = {"target": target, "seed": spec["seed"], "n_resamples": spec["n_resamples"]}
+    records, used = [], {"experiments": list(experiments)}
+
+    if "position" in experiments:
+        tables, given = [], _integers(spec, "positions")
+        for variant, m in models.items():
+            for pattern in patterns:
+                positions = given if given is not None else list(range(0, length - pattern.width + 1, 5))
+                result = position_effects(m, nulls, pattern, positions, null_outputs=null_outputs[variant], **common)
+                table = result.table.assign(variant=variant)
+                tables.append(table)
+                records += _position_rows(table, (length - pattern.width) // 2, variant, n_null)
+        used["positions"] = given if given is not None else "every 5th start"
+        pd.concat(tables, ignore_index=True).to_csv(out / "gia_position.csv", index=False)
+
+    if "spacing" in experiments:
+        a, b = patterns[:2]
+        planted = _planted_spacing(rule, a, b)
+        distances = _integers(spec, "distances")
+        if distances is None:
+            reach = max(40, planted[0] + 20) if planted else 40
+            distances = list(range(0, min(reach, length - a.width - b.width) + 1))
+        orientations = spec["orientations"]
+        if orientations is None:
+            first = rule["orientation"] if planted and rule.get("orientation") else "++"
+            orientations = [first, first[0] + {"+": "-", "-": "+"}[first[1]]]
+        result = spacing_effects(model, nulls, a, b, distances, orientations=orientations,
+                                 null_outputs=null_outputs["trained"], **common)
+        result.table.to_csv(out / "gia_spacing.csv", index=False)
+        records += _spacing_rows(result.table, f"{a.name}+{b.name}", planted, n_null)
+        used.update(distances=distances, orientations=list(orientations),
+                    planted_spacing=None if planted is None else {"spacing": planted[0], "tolerance": planted[1]})
+
+    if "copies" in experiments:
+        tables = []
+        for pattern in patterns:
+            result = copy_effects(model, nulls, pattern, range(1, spec["copies"] + 1), gap=spec["gap"],
+                                  null_outputs=null_outputs["trained"], **common)
+            tables.append(result.table)
+            records += _copy_rows(result.table, n_null)
+        pd.concat(tables, ignore_index=True).to_csv(out / "gia_copies.csv", index=False)
+
+    write_json({"nulls": description, "n_null": n_null, "split": spec["split"],
+                "target": dataset.task_names[target], "motifs": [p.name for p in patterns], "rule": rule,
+                "variants": list(models), "scale": "model output (logit)", **used, "diagnostics": diagnostics},
+               out / "gia.json")
+    return records, [GIA_WARNING + message for message in diagnostics["warnings"]]
+
+
+def _integers(spec: dict, name: str) -> list[int] | None:
+    """``gia.positions`` / ``gia.distances`` of the unit's settings as ints (None: the default)."""
+    from ..gia import parse_int_range
+
+    value = spec[name]
+    return parse_int_range(value, f"gia.{name}") if isinstance(value, str) else value

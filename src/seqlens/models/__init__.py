@@ -16,6 +16,7 @@ Every zoo model maps ``(N, 4, L)`` float to logits ``(N, T)`` and exposes ``firs
 from .activations import ACTIVATIONS, ElementwiseActivation, get_activation
 from ..errors import ModelError
 from .config import ModelConfig
+from .initialization import randomized_copy
 from .layers import ZooModel
 from .zoo import (
     available,
@@ -39,6 +40,7 @@ __all__ = [
     "get_activation",
     "l2_penalty",
     "load_model",
+    "randomized_copy",
     "resolve_config",
     "save_model",
 ]

@@ -21,6 +21,7 @@ at 1.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -89,3 +90,16 @@ def initialize_(model: nn.Module, scheme: str, std: float | None = None,
             elif isinstance(module, nn.LSTM):
                 _init_lstm_(module, generator)
     return model
+
+
+def randomized_copy(model: nn.Module, seed: int = 0, scheme: str = "glorot_uniform") -> nn.Module:
+    """A copy of ``model`` with every parameter re-drawn (``scheme``, seeded) and batch-norm
+    running statistics reset: the parameter-randomisation control of an interpretation
+    (Adebayo et al. 2018). A finding that the copies reproduce is not learned from data.
+    The copy is in eval mode on the model's device; the model itself is untouched."""
+    clone = copy.deepcopy(model)
+    initialize_(clone, scheme, generator=torch.Generator().manual_seed(int(seed)))
+    for module in clone.modules():
+        if hasattr(module, "reset_running_stats"):  # batch norm
+            module.reset_running_stats()
+    return clone.eval()

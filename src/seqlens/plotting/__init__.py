@@ -7,6 +7,10 @@
   draws one PathCollection per letter instead of one patch per glyph.
 - Evaluation results (:mod:`seqlens.plotting.metrics`): :func:`metric_boxplot`,
   :func:`metric_scatter`, :func:`angle_histogram_plot`.
+- GIA tables (:mod:`seqlens.plotting.gia`): :func:`gia_position_plot`, :func:`gia_copies_plot`,
+  :func:`gia_spacing_plot` (joint, additive and interaction per orientation),
+  :func:`gia_output_heatmap`, :func:`gia_kmer_plot`, :func:`gia_effect_bars` (mutagenesis,
+  flank, occlusion) and :func:`gia_plot`, which picks one by the table's ``experiment``.
 - The figures reports share (:mod:`seqlens.plotting.reports`): :func:`attribution_score_plots`
   (AUROC box plot, angle histograms, logos; what ``seqlens score`` draws),
   :func:`attribution_logo` (one map of a scored set under its ground truth, motif sites
@@ -18,6 +22,15 @@ or PDF (by extension) and the Path is returned; otherwise the Axes or Figure. Fi
 built without pyplot, so plotting needs no display and leaves no global state.
 """
 
+from .gia import (
+    gia_copies_plot,
+    gia_effect_bars,
+    gia_kmer_plot,
+    gia_output_heatmap,
+    gia_plot,
+    gia_position_plot,
+    gia_spacing_plot,
+)
 from .logos import (
     LETTER_COLORS,
     draw_glyphs,
@@ -41,6 +54,13 @@ __all__ = [
     "attribution_score_plots",
     "draw_glyphs",
     "filter_report_plot",
+    "gia_copies_plot",
+    "gia_effect_bars",
+    "gia_kmer_plot",
+    "gia_output_heatmap",
+    "gia_plot",
+    "gia_position_plot",
+    "gia_spacing_plot",
     "ground_truth_spans",
     "logo",
     "logo_heights",

@@ -1,4 +1,4 @@
-"""Synthetic DNA with known ground truth: the papers' two tasks and any configuration of them.
+"""The generator and the papers' two "billboard" tasks (no interaction between motifs matters).
 
 Every sequence is built by the same generator (SPEC section 2):
 
@@ -40,13 +40,13 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from . import alphabet
-from .alphabet import as_rng, codes_to_one_hot
-from .data import MOTIF_SITE_COLUMNS, SeqDataset, Split, split_rows, split_sizes
-from .errors import MotifError, SeqlensError
-from .validation import check_int
-from .motifs import Motif, load_jaspar, resolve_motifs
+from .. import __version__
+from .. import alphabet
+from ..alphabet import as_rng, codes_to_one_hot
+from ..data import MOTIF_SITE_COLUMNS, SeqDataset, Split, split_rows, split_sizes
+from ..errors import MotifError, SeqlensError
+from ..validation import check_int
+from ..motifs import Motif, load_jaspar, resolve_motifs
 
 MotifSpec = str | Motif
 Seed = int | np.random.Generator | None
@@ -233,8 +233,14 @@ def _layout(rng: np.random.Generator, pool: _Pool, k: int, m: int, length: int) 
         total[rows] = pool.widths[entries[rows]].sum(axis=1)
 
     _redraw_failures(draw_entries, lambda rows: total[rows] >= length, np.arange(m), f"{k} motifs did not fit in {length} nt")
+    return entries, _starts(rng, pool.widths[entries], length)
 
-    remainder = length - total
+
+def _starts(rng: np.random.Generator, widths: np.ndarray, length: int) -> np.ndarray:
+    """Steps 4-5 for ``m`` rows of ``k`` blocks of ``widths`` ``(m, k)`` (each row summing to at
+    most ``length``), laid out in column order: the start of every block, ``(m, k)``."""
+    m, k = widths.shape
+    remainder = length - widths.sum(axis=1)
     gaps = np.empty((m, k + 1), dtype=np.int64)
 
     def draw_gaps(rows):
@@ -246,10 +252,8 @@ def _layout(rng: np.random.Generator, pool: _Pool, k: int, m: int, length: int) 
     draw_gaps(all_rows)
     _redraw_failures(draw_gaps, lambda rows: gaps[rows].sum(axis=1) != remainder[rows], all_rows, "gaps did not round to the free length")
 
-    widths = pool.widths[entries]
     widths_before = np.cumsum(widths, axis=1) - widths
-    starts = np.cumsum(gaps[:, :k], axis=1) + widths_before
-    return entries, starts
+    return np.cumsum(gaps[:, :k], axis=1) + widths_before
 
 
 def _sample_from_model(rng: np.random.Generator, model: np.ndarray) -> np.ndarray:
@@ -333,28 +337,36 @@ def simulate_sequences(
     order = np.lexsort((site_start, site_seq))
     site_seq, site_entry, site_start = site_seq[order], site_entry[order], site_start[order]
 
-    # Write every motif column of every site into the model in one scatter.
+    _write_sites(model, pool, site_seq, site_entry, site_start)
+    X = _sample_from_model(rng, model)
+    sites = _site_table(motifs, pool, site_seq, site_entry, site_start)
+    return SimulatedSequences(X=X, ground_truth=model, motif_sites=sites, motifs=motifs, background=background)
+
+
+def _write_sites(model: np.ndarray, pool: _Pool, site_seq: np.ndarray, site_entry: np.ndarray, site_start: np.ndarray) -> None:
+    """Write every motif column of every site (pool entry at a start) into ``model`` in one scatter."""
     site_width = pool.widths[site_entry]
     column_site = np.repeat(np.arange(site_seq.size), site_width)
     offset = np.arange(column_site.size) - np.repeat(np.cumsum(site_width) - site_width, site_width)
     model[site_seq[column_site], :, site_start[column_site] + offset] = pool.ppms[site_entry[column_site], :, offset]
 
-    X = _sample_from_model(rng, model)
+
+def _site_table(motifs: Sequence[Motif], pool: _Pool, site_seq: np.ndarray, site_entry: np.ndarray, site_start: np.ndarray) -> pd.DataFrame:
+    """The motif-site table (see :class:`SimulatedSequences`) of sites given as pool entries at starts."""
     motif_index = pool.motif_index[site_entry]
     names = np.array([m.name for m in motifs], dtype=object)
     ids = np.array([m.id or "" for m in motifs], dtype=object)
-    sites = pd.DataFrame(
+    return pd.DataFrame(
         {
             "sequence": site_seq,
             "motif": names[motif_index],
             "motif_id": ids[motif_index],
             "strand": pool.strand[site_entry],
             "start": site_start,
-            "end": site_start + site_width,
+            "end": site_start + pool.widths[site_entry],
             "motif_index": motif_index,
         }
     )
-    return SimulatedSequences(X=X, ground_truth=model, motif_sites=sites, motifs=motifs, background=background)
 
 
 # ----------------------------------------------------------------------------------------
@@ -391,7 +403,7 @@ def find_lookalikes(
         raise MotifError("find_lookalikes needs at least one candidate and one reference motif")
     # Imported here: memelite's numba kernels are costly to load and only this option of
     # the generator needs them.
-    from .tomtom import tomtom_table
+    from ..tomtom import tomtom_table
 
     hits = tomtom_table(list(references), list(candidates))
     best = hits.sort_values(["target_index", "p_value"], kind="mergesort").drop_duplicates("target_index")
@@ -435,10 +447,13 @@ def _assemble(
     rng: np.random.Generator,
     task_names: list[str],
     metadata: dict,
+    site_columns: Sequence[str] = MOTIF_SITE_COLUMNS,
 ) -> SeqDataset:
-    """Shuffle all sequences (with their sites) and split them into train/valid/test (``split_rows``)."""
+    """Shuffle all sequences (with their sites) and split them into train/valid/test (``split_rows``).
+
+    The motif-site tables keep ``site_columns`` of ``sites``."""
     valid_fraction, test_fraction = _check_split(split, len(X))
-    whole = Split(X=X, y=y, ground_truth=ground_truth, motif_sites=sites[list(MOTIF_SITE_COLUMNS)], background=background)
+    whole = Split(X=X, y=y, ground_truth=ground_truth, motif_sites=sites[list(site_columns)], background=background)
     rows = split_rows(len(X), valid_fraction, test_fraction, rng)
     return SeqDataset(**{name: whole.subset(part) for name, part in rows.items()}, task_names=task_names, metadata=metadata)
 
