@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from seqlens.alphabet import random_sequences
-from seqlens.attribution import ism, patch_predictions
+from seqlens.attribution import ism, patch_predictions, variant_predictions
 from seqlens.errors import SeqlensError, SequenceError
 from seqlens.models import build
 
@@ -246,3 +246,29 @@ def test_bad_input_raises_one_line_errors():
         with pytest.raises(error, match=message) as info:
             patch_predictions(model, X, **kwargs)
         assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["cnn_dist", "fallback"])
+def test_variant_predictions_equal_a_naive_loop(name):
+    """Every one of K shared variants at every position, windowed and through the whole model,
+    in groups smaller than K (batch_size 5 < K = 7)."""
+    torch.manual_seed(0)
+    if name == "fallback":
+        model = nn.Sequential(nn.Flatten(), nn.Linear(4 * 120, 3)).double()
+    else:
+        model = build(name, input_length=120, n_outputs=3).double().eval()
+    X = torch.as_tensor(random_sequences(4, 120, seed=1), dtype=torch.float64)
+    variants = torch.as_tensor(random_sequences(7, 4, seed=2), dtype=torch.float64)
+    positions = [0, 13, 116]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = variant_predictions(model, X, variants, positions, target=2, batch_size=5)
+    assert out.shape == (4, 7, 3)
+    with torch.no_grad():
+        for k in range(7):
+            for j, p in enumerate(positions):
+                edited = X.clone()
+                edited[:, :, p : p + 4] = variants[k]
+                torch.testing.assert_close(out[:, k, j], model.eval()(edited)[:, 2], atol=1e-10, rtol=0)
+    with pytest.raises(SequenceError, match=r"variants must have shape \(K, 4, W\)"):
+        variant_predictions(model, X, variants[0])

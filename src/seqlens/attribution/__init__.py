@@ -17,7 +17,8 @@ recommends always applying it); ``correct=False`` gives the raw map, and
 ``correct_gradients(raw)`` equals the corrected one. :func:`deepshap` returns hypothetical
 contributions; :func:`ism` returns ``f(mutant) - f(wild type)`` (and, for global
 importance analysis, :func:`patch_predictions` the ``(N, P)`` outputs with a patch written
-at each of ``P`` positions). Turn a hypothetical map into scores with :func:`times_input`,
+at each of ``P`` positions, :func:`variant_predictions` the ``(N, K, P)`` outputs for ``K``
+shared variants such as every k-mer). Turn a hypothetical map into scores with :func:`times_input`,
 and into one score per position with :func:`reduce_sum` / :func:`reduce_l2_norm` (both
 combined by :func:`seqlens.evaluation.position_scores`).
 
@@ -38,7 +39,7 @@ from .correction import (
 )
 from .deepshap import deepshap, has_rescale_rule
 from .gradients import IG_RULES, expected_gradients, integrated_gradients, saliency, smoothgrad
-from .ism import ism, patch_predictions, substitutions
+from .ism import ism, patch_predictions, substitutions, variant_predictions
 from .predictions import target_outputs
 from .references import REFERENCE_KINDS, make_references
 from .io import AttributionSet, MethodMaps, load_attributions, save_attributions
@@ -89,6 +90,7 @@ __all__ = [
     "smoothgrad",
     "substitutions",
     "target_outputs",
+    "variant_predictions",
     "times_input",
 ]
 

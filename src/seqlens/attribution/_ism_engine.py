@@ -728,18 +728,20 @@ class FastISM:
 
     def patch(self, X: torch.Tensor, patches: torch.Tensor, selected: torch.Tensor, batch_size: int, verbose: bool,
               record: Callable) -> None:
-        """Run each sequence of ``X`` ``(N, 4, L)`` with its patch (``patches`` ``(N, 4,
-        width)``; both on the model's device and dtype) written over columns ``[p, p +
-        width)``, for every position ``p`` that ``selected`` (bool ``(L - width + 1,)``)
-        marks, about ``batch_size`` mutants per call, and pass the outputs ``y`` ``(M, T)``
-        to ``record(y, seq, pos)`` (CPU LongTensors ``(M,)``)."""
-        for acts, group, q, seq in self._chunks(X, batch_size, 1, selected, verbose, "patches"):
+        """Run each sequence of ``X`` ``(N, 4, L)`` with each of its ``K`` patches (``patches``
+        ``(N, K, 4, width)``; both on the model's device and dtype) written over columns
+        ``[p, p + width)``, for every position ``p`` that ``selected`` (bool ``(L - width +
+        1,)``) marks, about ``batch_size`` mutants per call, and pass the outputs ``y``
+        ``(M, T)`` to ``record(y, seq, pos, k)`` (CPU LongTensors ``(M,)``)."""
+        K = patches.shape[1]
+        for acts, group, q, seq in self._chunks(X, batch_size, K, selected, verbose, "patches"):
             positions = group.positions[q]
             B, Q = len(seq), len(positions)
             # predict may change its values in place (in-place activations, zeroed columns),
-            # so the patch broadcast over the positions is copied: B * Q * width * 4 numbers
-            values = patches[seq.to(patches.device)].transpose(1, 2)[:, None, None].expand(B, Q, 1, -1, -1).contiguous()
-            record(self.predict(acts, group, q, values), seq.repeat_interleave(Q), positions.repeat(B))
+            # so the patches broadcast over the positions are copied: B * Q * K * width * 4 numbers
+            values = patches[seq.to(patches.device)].transpose(2, 3)[:, None].expand(B, Q, K, -1, -1).contiguous()
+            record(self.predict(acts, group, q, values), seq.repeat_interleave(Q * K), positions.repeat_interleave(K).repeat(B),
+                   torch.arange(K).repeat(B * Q))
 
 
 def _runs(positions: torch.Tensor, selected: torch.Tensor | None) -> list[slice]:

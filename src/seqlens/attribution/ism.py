@@ -207,21 +207,57 @@ def _check_positions(positions, width: int, length: int) -> torch.Tensor:
 
 def _whole_model_patches(model, X_dev: torch.Tensor, patches: torch.Tensor, starts: torch.Tensor, batch_size: int,
                          verbose: bool, record: Callable) -> None:
-    """Run every sequence of ``X_dev`` ``(N, 4, L)`` with its patch (``patches`` ``(N, 4,
-    W)``, same device) at each start of ``starts`` (CPU LongTensor ``(P,)``) through the
-    whole model, ``batch_size`` edited copies per call (made per call: never all ``N * P``
-    at once), in sequence-major order, and pass the outputs to ``record(y, seq, pos)``."""
-    dev, n_starts = X_dev.device, len(starts)
-    columns = torch.arange(patches.shape[2], device=dev)
-    chunks = list(row_chunks(X_dev.shape[0] * n_starts, batch_size))
+    """Run every sequence of ``X_dev`` ``(N, 4, L)`` with each of its patches (``patches``
+    ``(N, K, 4, W)``, same device) at each start of ``starts`` (CPU LongTensor ``(P,)``)
+    through the whole model, ``batch_size`` edited copies per call (made per call: never all
+    ``N * K * P`` at once), in (sequence, patch, start) order, and pass the outputs to
+    ``record(y, seq, pos, k)``."""
+    dev, n_starts, n_patches = X_dev.device, len(starts), patches.shape[1]
+    columns = torch.arange(patches.shape[3], device=dev)
+    chunks = list(row_chunks(X_dev.shape[0] * n_patches * n_starts, batch_size))
     for rows in progress(chunks, len(chunks), verbose, "patches"):
-        pair = torch.arange(rows.start, rows.stop)
-        seq, pos = pair // n_starts, starts[pair % n_starts]
+        triple = torch.arange(rows.start, rows.stop)
+        seq, k, pos = triple // (n_patches * n_starts), (triple // n_starts) % n_patches, starts[triple % n_starts]
         s, p = seq.to(dev), pos.to(dev)
         edited = X_dev[s]  # a copy (advanced indexing)
         # (B, 1) rows and (B, W) columns index a (B, W, 4) block of the (B, 4, L) batch
-        edited[torch.arange(len(s), device=dev)[:, None], :, p[:, None] + columns] = patches[s].transpose(1, 2)
-        record(model(edited), seq, pos)
+        edited[torch.arange(len(s), device=dev)[:, None], :, p[:, None] + columns] = patches[s, k.to(dev)].transpose(1, 2)
+        record(model(edited), seq, pos, k)
+
+
+def _patched_outputs(model, X: torch.Tensor, patches: torch.Tensor, positions: torch.Tensor, target: torch.Tensor,
+                     func, batch_size: int | None, device, verbose: bool) -> torch.Tensor:
+    """Checked inputs: ``X`` ``(N, 4, L)``, ``patches`` ``(N, K, 4, W)``, ``positions`` ``(P,)``
+    -> target outputs ``(N, K, P)`` (see :func:`patch_predictions`)."""
+    N, length = X.shape[0], X.shape[2]
+    n_patches, width = patches.shape[1], patches.shape[3]
+    dtype = model_dtype(model)
+    starts, column = torch.unique(positions, return_inverse=True)  # a repeated start runs once
+    index = torch.full((length - width + 1,), -1, dtype=torch.long)
+    index[starts] = torch.arange(len(starts))
+    out = torch.empty((N, n_patches, len(starts)), dtype=dtype)
+    with model_state(model, device) as dev, torch.inference_mode():
+        X_dev = X.to(dev, dtype)
+        model(X_dev[:1])  # a model that fails does so here, not inside the fast path's tracer
+        engine = None
+        if len(starts):
+            engine = _fast_engine(model, X_dev[:1], width, "running the whole model on every patched sequence")
+        windowed = engine is not None and engine.product_fraction <= _WINDOWED_MAX_PRODUCT_FRACTION
+        batch_size = batch_size or (engine.default_batch_size if windowed else _NAIVE_BATCH_SIZE)
+        # the patches go in groups of at most batch_size, so that one call's windows stay
+        # within the engine's budget however many patches a sequence has
+        for first in range(0, n_patches, batch_size):
+            group = slice(first, min(first + batch_size, n_patches))
+            patches_dev = patches[:, group].to(dev, dtype)
+
+            def record(y, seq, pos, k):
+                out[seq, k + first, index[pos]] = select_target(y, target[seq], func).cpu()
+
+            if windowed:
+                engine.patch(X_dev, patches_dev, index >= 0, batch_size, verbose, record)
+            else:
+                _whole_model_patches(model, X_dev, patches_dev, starts, batch_size, verbose, record)
+    return out[:, :, column]
 
 
 def patch_predictions(
@@ -264,28 +300,41 @@ def patch_predictions(
     N, _, length = X.shape
     target = check_target(target, N)
     patches = _check_patches(patches, N, length)
-    width = patches.shape[2]
-    positions = _check_positions(positions, width, length)
+    positions = _check_positions(positions, patches.shape[2], length)
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size")
-    dtype = model_dtype(model)
-    starts, column = torch.unique(positions, return_inverse=True)  # a repeated start runs once
-    index = torch.full((length - width + 1,), -1, dtype=torch.long)
-    index[starts] = torch.arange(len(starts))
-    out = torch.empty((N, len(starts)), dtype=dtype)
+    return _patched_outputs(model, X, patches[:, None], positions, target, func, batch_size, device, verbose)[:, 0]
 
-    def record(y, seq, pos):
-        out[seq, index[pos]] = select_target(y, target[seq], func).cpu()
 
-    with model_state(model, device) as dev, torch.inference_mode():
-        X_dev, patches_dev = X.to(dev, dtype), patches.to(dev, dtype)
-        model(X_dev[:1])  # a model that fails does so here, not inside the fast path's tracer
-        engine = None
-        if len(starts):
-            engine = _fast_engine(model, X_dev[:1], width, "running the whole model on every patched sequence")
-        if engine is None or engine.product_fraction > _WINDOWED_MAX_PRODUCT_FRACTION:
-            _whole_model_patches(model, X_dev, patches_dev, starts, batch_size or _NAIVE_BATCH_SIZE, verbose, record)
-        else:
-            selected = index >= 0
-            engine.patch(X_dev, patches_dev, selected, batch_size or engine.default_batch_size, verbose, record)
-    return out[:, column]
+def variant_predictions(
+    model: nn.Module,
+    X: torch.Tensor,
+    variants: torch.Tensor,
+    positions=None,
+    target: int | torch.Tensor = 0,
+    func: Callable | None = None,
+    batch_size: int | None = None,
+    device=None,
+    verbose: bool = False,
+) -> torch.Tensor:
+    """The model's target output for every sequence with each of ``K`` variants written over ``W`` columns.
+
+    ``variants`` ``(K, 4, W)`` (e.g. every k-mer) are shared by all sequences of ``X``
+    ``(N, 4, L)``; each sequence's chain activations are computed once for all of them.
+    Other parameters as :func:`patch_predictions`. Returns ``(N, K, P)``: ``out[i, k, j]`` is
+    the target output of ``X[i]`` with ``variants[k]`` at ``positions[j]``.
+    """
+    X = check_X(X)
+    N, _, length = X.shape
+    target = check_target(target, N)
+    if not isinstance(variants, torch.Tensor):
+        variants = np.asarray(variants)
+    shape = tuple(variants.shape)
+    if len(shape) != 3 or shape[1] != 4 or shape[0] < 1 or not 1 <= shape[2] <= length:
+        raise SequenceError(f"variants must have shape (K, 4, W) with K >= 1 and 1 <= W <= {length} (the length of X), got {shape}")
+    variants = as_sequence_tensor(variants, "variants")
+    positions = _check_positions(positions, shape[2], length)
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size")
+    return _patched_outputs(model, X, variants[None].expand(N, -1, -1, -1), positions, target, func, batch_size, device,
+                            verbose)

@@ -38,7 +38,7 @@ import torch
 from scipy import stats
 
 from ..alphabet import DNA, as_rng, dinucleotide_shuffle, random_sequences, shuffle
-from ..attribution import patch_predictions, target_outputs
+from ..attribution import patch_predictions, target_outputs, variant_predictions
 from ..errors import SeqlensError, SequenceError
 from ..evaluation import adjust_pvalues, summarize_over
 from ..validation import as_sequence_tensor, check_int
@@ -77,6 +77,11 @@ class _Model:
         """``f`` of every sequence of ``X`` ``(M, 4, L)``: ``(M,)`` float64."""
         return target_outputs(self.model, X, self.target, self.func, self.batch_size or 256, self.device,
                               self.verbose).double().numpy()
+
+    def variants(self, X, variants, positions: Sequence[int]) -> np.ndarray:
+        """``f`` of ``X`` with each of ``variants`` ``(K, 4, W)`` at each of ``positions``: ``(M, K, P)``."""
+        return variant_predictions(self.model, X, torch.as_tensor(variants), list(positions), self.target, self.func,
+                                   self.batch_size, self.device, self.verbose).double().numpy()
 
     def scan(self, X, instances, positions: Sequence[int]) -> np.ndarray:
         """``f`` of ``X`` with ``instances`` ``(M, 4, W)`` at each of ``positions``: ``(M, P)``."""
@@ -475,6 +480,9 @@ def kmer_effects(
 ) -> GIAResult:
     """Every one of the ``4**k`` k-mers (``k <= 8``) at ``position`` (default centred), ranked.
 
+    The k-mers run through :func:`seqlens.attribution.variant_predictions`: each null's
+    windowed activations are computed once for all k-mers.
+
     Rows sorted by mean effect, largest first: ``rank``, ``kmer`` and the effect
     statistics with t intervals (``ci="t"``; a bootstrap of 65,536 conditions would take
     minutes); q-values across all k-mers. ``effects`` follows the table's order.
@@ -488,15 +496,7 @@ def kmer_effects(
     codes = np.array([[DNA.index(c) for c in kmer] for kmer in kmers])
     patches = np.zeros((len(kmers), 4, k), dtype=np.float32)
     patches[np.arange(len(kmers))[:, None], codes, np.arange(k)[None, :]] = 1
-    # each k-mer is one edit of every null: the sequences are made a block of k-mers at a time
-    n_null = X.shape[0]
-    per_block = max(1, (2**22) // (n_null * X.shape[1] * X.shape[2]))
-    outputs = np.empty((len(kmers), n_null))
-    for first in range(0, len(kmers), per_block):
-        block = patches[first : first + per_block]
-        edited = X[None].repeat(len(block), 1, 1, 1)
-        edited[:, :, :, position : position + k] = torch.as_tensor(block)[:, None]
-        outputs[first : first + len(block)] = m.outputs(edited.reshape(-1, *X.shape[1:])).reshape(len(block), n_null)
+    outputs = m.variants(X, patches, [position])[:, :, 0].T  # (K, M)
     effects = outputs - y0[None]
     order = np.argsort(-effects.mean(axis=1), kind="stable")
     conditions = [{"experiment": "kmer", "rank": r + 1, "kmer": kmers[i], "position": position} for r, i in enumerate(order)]
