@@ -13,6 +13,7 @@ same one-line message, whichever function it reaches:
   probabilities summing to 1 (ground-truth sequence models);
 - :func:`check_same_shape`: two arrays describing the same sequences agree in shape;
 - :func:`check_int`: an integer (Python or numpy, never a bool) of at least ``minimum``;
+- :func:`check_device`: a device name that exists here (``torch.device`` or None out);
 - :func:`did_you_mean`: the hint an error about an unknown name ends with.
 
 torch is imported only when a function needs it, so checking numpy data never loads it.
@@ -155,6 +156,50 @@ def check_same_shape(a, b, name_a: str, name_b: str) -> None:
     """Raise :class:`DataFormatError` when two arrays that describe the same sequences differ in shape."""
     if tuple(a.shape) != tuple(b.shape):
         raise DataFormatError(f"{name_a} has shape {tuple(a.shape)} but {name_b} has shape {tuple(b.shape)}")
+
+
+def check_device(device):
+    """``device`` (a name such as ``"cpu"``, ``"cuda:1"``, a ``torch.device`` or None) as a
+    ``torch.device`` that exists on this machine; None stays None (the model's own device).
+
+    Raises :class:`SeqlensError` with a one-line message for an unknown name (``"gpu"``), a
+    device this build of torch or this machine lacks (``"cuda"`` without CUDA, ``"cuda:7"``
+    with 2 GPUs, ``"mps"`` off Apple silicon) and ``"meta"`` (it holds no data: moving a
+    model there would discard its weights). Every function that runs a model resolves its
+    ``device=`` here (``seqlens.training.resolve_device``, the attribution methods).
+    """
+    if device is None:
+        return None
+    import torch
+
+    if isinstance(device, bool) or not isinstance(device, (str, int, torch.device)) or isinstance(device, int) and device < 0:
+        raise SeqlensError(f"device must be a name such as 'cpu' or 'cuda:0', or a torch.device, got {device!r}")
+    if isinstance(device, int):  # torch reads a bare index as the accelerator's
+        device = f"cuda:{device}"
+    hint = "use cpu, cuda or cuda:N" + did_you_mean(str(device), ["cpu", "cuda", "mps"])
+    try:
+        target = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise SeqlensError(f"unknown device {device!r}; {hint}") from None
+    if target.type == "cpu":
+        return target
+    if target.type == "meta":
+        raise SeqlensError(f"device {device!r} holds no data (moving a model there discards its weights); use cpu or cuda")
+    if target.type == "cuda":
+        if not torch.cuda.is_available():
+            raise SeqlensError(f"device {device!r} requested but CUDA is not available here; use cpu")
+        count = torch.cuda.device_count()
+        if target.index is not None and target.index >= count:
+            raise SeqlensError(f"device {device!r} does not exist ({count} CUDA device(s): cuda:0 to cuda:{count - 1})")
+        return target
+    if target.type == "mps" and not torch.backends.mps.is_available():
+        raise SeqlensError(f"device {device!r} requested but MPS is not available here; use cpu")
+    try:  # any other backend: it exists if a tensor can be made there
+        torch.empty(0, device=target)
+    except Exception as exc:  # noqa: BLE001 - torch raises several kinds for a missing backend
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SeqlensError(f"device {device!r} is not available here ({first}); use cpu") from None
+    return target
 
 
 def as_sequence_tensor(x, name: str = "X", one_hot: bool = False, allow_empty: bool = False, dtype=None):

@@ -9,13 +9,47 @@ train/eval flags restored on exit, also on error) and select the target output w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import torch
 
 from ..errors import SeqlensError
-from ..models.state import model_state as model_state  # the methods take all plumbing from here
+from ..models.state import model_state as _model_state
 from ..progress import track
-from ..validation import as_sequence_tensor
+from ..validation import as_sequence_tensor, check_device
+
+
+@contextmanager
+def model_state(model: torch.nn.Module, device=None, training: bool = False) -> Iterator[torch.device]:
+    """:func:`seqlens.models.state.model_state` (eval mode on ``device``, device and modes
+    restored on exit) for the attribution methods, which take all plumbing from here.
+
+    ``device`` is checked first (:func:`seqlens.validation.check_device`: a one-line
+    :class:`SeqlensError` for ``"gpu"``, ``"cuda"`` without CUDA, ``"meta"``, ...), before
+    the model moves. The body runs outside ``torch.inference_mode`` even when the caller is
+    inside it, so gradient methods work there (ISM and the prediction functions enter
+    inference mode themselves); a model whose weights are inference tensors (made under
+    ``torch.inference_mode``) cannot give gradients: that is a one-line SeqlensError too.
+    """
+    device = check_device(device)
+    caller_inference = torch.is_inference_mode_enabled()
+    with _model_state(model, device, training) as dev, torch.inference_mode(False):
+        try:
+            yield dev
+        except RuntimeError as exc:
+            if "nference tensor" not in str(exc):
+                raise
+            if any(t.is_inference() for t in (*model.parameters(), *model.buffers())):
+                raise SeqlensError(
+                    "the model's weights are inference tensors (made or loaded under torch.inference_mode), "
+                    "so no gradient flows through them; create or load the model outside inference_mode"
+                ) from exc
+            if caller_inference:
+                raise SeqlensError(
+                    "this attribution method needs gradients and cannot run inside torch.inference_mode; "
+                    "call it outside (torch.no_grad is fine)"
+                ) from exc
+            raise
 
 
 def check_X(X) -> torch.Tensor:
@@ -71,17 +105,22 @@ def select_target(y: torch.Tensor, target: torch.Tensor, func: Callable | None =
         y = y.reshape(y.shape[0], y.shape[1])
     if int(target.max()) >= y.shape[1]:
         raise SeqlensError(f"target {int(target.max())} out of range for a model with {y.shape[1]} outputs")
-    return y.gather(1, target.to(y.device)[:, None])[:, 0]
+    index = target.to(y.device)[:, None]
+    if index.is_inference() and not torch.is_inference_mode_enabled():
+        index = index.clone()  # made under the caller's inference_mode: gather saves it for backward
+    return y.gather(1, index)[:, 0]
 
 
 def input_gradients(model, X: torch.Tensor, target: torch.Tensor, func=None) -> torch.Tensor:
     """Gradient of the selected outputs w.r.t. the batch ``X`` ``(B, 4, L)``; ``(B, 4, L)``.
 
     ``X`` must already be on the model's device and in its dtype. The model's weights get
-    no ``.grad`` (only the input gradient is requested).
+    no ``.grad`` (only the input gradient is requested). Works under ``torch.no_grad`` and
+    ``torch.inference_mode`` (an inference tensor ``X`` is copied first).
     """
-    X = X.detach().requires_grad_(True)
-    with torch.enable_grad():
+    with torch.inference_mode(False):
+        X = (X.clone() if X.is_inference() else X.detach()).requires_grad_(True)
+    with torch.inference_mode(False), torch.enable_grad():
         y = select_target(model(X), target, func)
         (grad,) = torch.autograd.grad(y.sum(), X)
     return grad

@@ -18,11 +18,20 @@ activation and the rest of the model (the tail) runs at full size on every mutan
 Positions (an edit's first column) are processed in groups whose windows line up alike
 with every pooling grid, so the windows of a group's mutants are dense tensors and every
 layer is one call on all of them (see :class:`FastISM`). A model the engine cannot window
-raises :class:`Unsupported`.
+raises :class:`Unsupported`, whose message names the cause (the operation that stops the
+chain and its line in ``forward``).
+
+The traced function is ``model(X)``, the call every seqlens method makes: a ``forward(X,
+*args)`` or ``forward(X, bias=None)`` is traced with its extra arguments absent (their
+defaults). A forward may read the shape of ``X`` or of a chain activation (``X.shape``,
+``X.size(0)``, ``n, _, L = X.shape``): in the tail that is the shape of the mutants' batch
+(the boundary activation's batch size, every other dimension as the wild type's).
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -143,6 +152,71 @@ class _ShapeTracer(fx.Tracer):
                 else:
                     values[n] = n.target(*args, **kwargs)
         return bool(values[obj.node])
+
+
+class _CalledWithX(nn.Module):
+    """``model(X)``: what is traced, so optional ``forward`` arguments keep their defaults."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, X):
+        return self.model(X)
+
+
+def _chain_shape(boundary: torch.Tensor, shape: tuple, name: str, *args, **kwargs):
+    """In the tail, a shape accessor ``name`` of a chain activation (``X`` or a layer's
+    output) whose wild-type shape (one sequence) is ``shape``: the batch is the mutants'."""
+    size = torch.Size((boundary.shape[0], *shape[1:]))
+    if name in ("ndim", "dim"):
+        return len(size)
+    if name == "dtype":
+        return boundary.dtype
+    if name == "device":
+        return boundary.device
+    if name == "size" and (args or kwargs):
+        return size[args[0] if args else kwargs["dim"]]
+    return size
+
+
+def _line(node: fx.Node) -> str:
+    """``" at model.py line 12"``: where in ``forward`` the traced ``node`` comes from ("" if unknown)."""
+    found = [(file, line) for file, line in re.findall(r'File "([^"]+)", line (\d+)', node.stack_trace or "")
+             if f"{os.sep}torch{os.sep}" not in file and f"{os.sep}seqlens{os.sep}attribution{os.sep}" not in file]
+    return f" at {os.path.basename(found[-1][0])} line {found[-1][1]}" if found else ""
+
+
+def _operation(node: fx.Node, modules: dict) -> str:
+    """A traced operation for a message: ``"transpose"``, ``"conv (Conv1d(...))"``, ``"torch.cat"``."""
+    if node.op == "call_module":
+        name = node.target.removeprefix("model.")
+        return f"{name} ({modules[node.target]})"
+    if node.op == "call_method":
+        return str(node.target)
+    if node.op == "output":
+        return "the output"
+    module = getattr(node.target, "__module__", None) or ""
+    name = getattr(node.target, "__name__", str(node.target))
+    return f"{'torch.' if module.startswith('torch') else ''}{name}"
+
+
+def _why_no_chain(node: fx.Node, users: list[fx.Node], modules: dict) -> str:
+    """Why no stride-1 ``Conv1d`` chain starts at ``node`` (the input or the last layer taken),
+    whose users other than shape accessors are ``users``."""
+    what = "X" if node.op == "placeholder" else f"the output of {node.target.removeprefix('model.')}"
+    if not users:
+        return f"{what} is not used by forward"
+    if len(users) > 1:
+        listed = ", ".join(f"{_operation(u, modules)}{_line(u)}" for u in users)
+        return f"{what} feeds {len(users)} operations ({listed}), not one stride-1 Conv1d"
+    (user,) = users
+    if user.op == "call_module" and (user.args != (node,) or user.kwargs):
+        return f"forward calls {_operation(user, modules)} with more than {what}{_line(user)}"
+    if user.op == "call_module":
+        module = modules[user.target]
+        return f"the first layer on {what} is {module}, not a stride-1 Conv1d or another layer the fast path windows{_line(user)}"
+    return f"forward applies {_operation(user, modules)} to {what}{_line(user)} before any stride-1 Conv1d"
 
 
 # ---------------------------------------------------------------------------------------
@@ -400,8 +474,11 @@ class FastISM:
     """
 
     def __init__(self, model: nn.Module, example: torch.Tensor, width: int = 1):
+        tracer = _ShapeTracer(example)
+        tracer.record_stack_traces = True  # the fallback's message names a line of forward
+        root = _CalledWithX(model)
         try:
-            gm = fx.GraphModule(model, _ShapeTracer(example).trace(model))
+            gm = fx.GraphModule(root, tracer.trace(root))
         except Exception as err:  # torch.fx raises many kinds for untraceable forwards
             message = str(err).splitlines()[0] if str(err) else ""
             raise Unsupported(f"torch.fx cannot trace it ({type(err).__name__}: {message})") from err
@@ -412,23 +489,41 @@ class FastISM:
         if len(inputs) != 1:
             raise Unsupported(f"the model's forward takes {len(inputs)} inputs")
         self.layers: list[_Layer] = []
-        node = boundary = inputs[0]
-        while len(node.users) == 1:
-            (user,) = node.users
-            if user.op != "call_module" or user.args != (node,) or user.kwargs:
+        chain = [inputs[0]]  # the input and the output of each layer taken
+        reason = None
+        while True:  # shape accessors of a chain activation are answered in the tail
+            node = chain[-1]
+            users = [u for u in node.users if not _is_shape_accessor(u)]
+            if len(users) != 1 or users[0].op != "call_module" or users[0].args != (node,) or users[0].kwargs:
+                reason = _why_no_chain(node, users, modules)
                 break
-            layer = _as_layer(modules[user.target])
+            layer = _as_layer(modules[users[0].target])
             if layer is None:
+                reason = _why_no_chain(node, users, modules)
                 break
             self.layers.append(layer)
-            node = boundary = user
+            chain.append(users[0])
         if not any(layer.kind == "conv" for layer in self.layers):
-            raise Unsupported("the model does not start with a stride-1 Conv1d")
-        self.tail = self._tail(gm, graph, boundary)
+            raise Unsupported(reason)
         self.steps = _steps(self.layers)
         self.width = width
         with torch.no_grad():
             acts = self.wild_type(example[:1])
+        self.tail = self._tail(gm, graph, chain, [tuple(a.shape) for a in acts])
+        # predict hands the tail a channels-last view; a tail that calls .view on it (e.g.
+        # h.view(h.size(0), -1)) needs a contiguous copy
+        self.contiguous_tail = False
+        try:
+            with torch.no_grad():
+                self.tail.forward(acts[-1].transpose(1, 2).contiguous().transpose(1, 2))  # .forward: fx prints failures of a call
+        except RuntimeError as err:
+            self.contiguous_tail = True
+            with torch.no_grad():
+                try:
+                    self.tail.forward(acts[-1].contiguous())
+                except Exception as again:  # noqa: BLE001 - the tail is the user's code
+                    raise Unsupported(f"the rest of the model fails on the chain's output ({type(again).__name__}: "
+                                      f"{str(again).splitlines()[0] if str(again) else ''})") from err
         self.lengths = [a.shape[2] for a in acts]
         self.channels = [a.shape[1] for a in acts]
         self.values_per_sequence = sum(a[0].numel() for a in acts)
@@ -441,17 +536,26 @@ class FastISM:
         self.workspaces: dict[int, torch.Tensor] = {}  # per step, reused by every chunk
 
     @staticmethod
-    def _tail(gm: fx.GraphModule, graph: fx.Graph, boundary: fx.Node) -> fx.GraphModule:
-        """A GraphModule computing the model's output from the boundary activation."""
+    def _tail(gm: fx.GraphModule, graph: fx.Graph, chain: list[fx.Node], shapes: list[tuple]) -> fx.GraphModule:
+        """A GraphModule computing the model's output from the boundary activation (the
+        last of ``chain``, the input and the chain layers' outputs, of wild-type shapes
+        ``shapes``): every other node, in order, with shape accessors of the chain's
+        activations answered from the boundary's batch size and ``shapes``."""
         tail = fx.Graph()
-        env = {boundary: tail.placeholder("boundary")}
-        after = False
+        boundary = tail.placeholder("boundary")
+        env = {chain[-1]: boundary}
+        index = {node: i for i, node in enumerate(chain[:-1])}
         for node in graph.nodes:
-            if node is boundary:
-                after = True
+            if node in index or node is chain[-1]:
                 continue
-            if after:
-                env[node] = tail.node_copy(node, lambda n: env[n])
+            if _is_shape_accessor(node) and node.args[0] in index:
+                shape = shapes[index[node.args[0]]]
+                if node.op == "call_function":  # getattr(x, "shape")
+                    env[node] = tail.call_function(_chain_shape, (boundary, shape, node.args[1]))
+                else:  # x.size(...), x.dim()
+                    env[node] = tail.call_function(_chain_shape, (boundary, shape, node.target, *node.args[1:]), dict(node.kwargs))
+                continue
+            env[node] = tail.node_copy(node, lambda n: env[n])
         return fx.GraphModule(gm, tail)
 
     def wild_type(self, X: torch.Tensor) -> list[torch.Tensor]:
@@ -662,7 +766,8 @@ class FastISM:
         for j, start in enumerate(group.boundary.starts[q]):
             lo, hi = max(start, 0), min(start + width, length)
             full[:, j, :, lo:hi] = values[:, j, :, lo - start : hi - start]
-        return self.tail(full.view(M, length, C).transpose(1, 2))
+        boundary_full = full.view(M, length, C).transpose(1, 2)
+        return self.tail(boundary_full.contiguous() if self.contiguous_tail else boundary_full)
 
     def _chunks(self, X: torch.Tensor, batch_size: int, per_position: int, selected: torch.Tensor | None,
                 verbose: bool, description: str, on_block: Callable | None = None):

@@ -69,8 +69,8 @@ def saliency(
     target = check_target(target, X.shape[0])
     batch_size = check_int(batch_size, "batch_size")
     dtype = model_dtype(model)
-    out = torch.empty(X.shape, dtype=dtype)
-    with model_state(model, device) as dev:
+    with model_state(model, device) as dev:  # outside a caller's inference_mode, so out is a normal tensor
+        out = torch.empty(X.shape, dtype=dtype)
         chunks = list(row_chunks(X.shape[0], batch_size))
         for rows in progress(chunks, len(chunks), verbose, "saliency"):
             grad = input_gradients(model, X[rows].to(dev, dtype), target[rows], func)
@@ -108,8 +108,8 @@ def smoothgrad(
         raise SeqlensError(f"sigma must be a finite number >= 0, got {sigma!r}")
     rng = as_rng(seed)
     dtype = model_dtype(model)
-    total = torch.zeros(X.shape, dtype=dtype)
     with model_state(model, device) as dev:
+        total = torch.zeros(X.shape, dtype=dtype)
         X_dev = X.to(dev, dtype)
         chunks = list(row_chunks(N * n, batch_size))
         for rows in progress(chunks, len(chunks), verbose, "smoothgrad"):
@@ -203,8 +203,8 @@ def integrated_gradients(
     else:
         alphas, weights = _path_points(rule, steps)
         n_points = len(alphas)
-    total = torch.zeros(X.shape, dtype=dtype)
     with model_state(model, device) as dev:
+        total = torch.zeros(X.shape, dtype=dtype)
         X_dev = X.to(dev, dtype)
         refs_dev = refs.reshape(N * R, *X.shape[1:]).to(dev)
         chunks = list(row_chunks(N * R * n_points, batch_size))

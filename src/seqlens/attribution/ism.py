@@ -12,9 +12,11 @@ Two paths give the same numbers:
   ``Conv1d``, batch norm, pointwise activations, dropout, zero padding, max/average
   pools) run only on the window of columns a substitution can change, and the rest of
   the model at full size on every mutant; the engine is
-  :class:`seqlens.attribution._ism_engine.FastISM`. Models that cannot be traced with
-  ``torch.fx``, or that do not start with a convolution, fall back to the naive path with
-  a warning.
+  :class:`seqlens.attribution._ism_engine.FastISM`. The engine traces ``model(X)`` with
+  ``torch.fx`` (so a ``forward(X, *args)`` runs with its extra arguments absent; reading
+  ``X.shape`` is fine). Models that cannot be traced, or that do not start with a stride-1
+  convolution, fall back to the naive path with a warning that names the cause (e.g. "X
+  feeds 2 operations (conv ..., add at model.py line 12)"); the numbers are the same.
 
 ``benchmarks/bench_attribution.py`` measures both paths and tangermeme's.
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from ..errors import SeqlensError
+from ..io_utils import json_ready
 from .correction import correct_gradients
 from .io import AttributionSet, MethodMaps
 from .registry import METHOD_ALIASES, get_method
@@ -261,7 +263,6 @@ def attribute_split(
         results[name] = result
         if on_method is not None:
             on_method(result)
-    config = getattr(model, "config", None)
     return AttributionSet(
         sequences=sequences,
         rows=rows,
@@ -269,6 +270,21 @@ def attribute_split(
         methods=results,
         seed=seed,
         split=split_name,
-        model_config=None if config is None else config.model_dump(mode="json"),
+        model_config=_config_record(model),
         **provenance,
     )
+
+
+def _config_record(model) -> dict | None:
+    """The model's config as JSON for provenance: a zoo model's ``ModelConfig``, a foreign model's
+    ``config`` mapping (when JSON-ready), else None (a foreign ``config`` of any other kind)."""
+    config = getattr(model, "config", None)
+    dump = getattr(config, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json")
+    if isinstance(config, Mapping):
+        try:
+            return json_ready(dict(config), "model config")
+        except TypeError:
+            return None
+    return None

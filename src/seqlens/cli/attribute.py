@@ -19,6 +19,13 @@ per-method options (``--smoothgrad-samples``, ``--ig-steps`` ...) are read from 
 attribution method registry (:mod:`seqlens.attribution.registry`): a registered method's
 :class:`~seqlens.attribution.MethodOption` entries become options here without editing this
 module.
+
+The model is a run directory, a TorchScript file, a ``torch.export`` program (``.pt2``) or
+``--model-class package.module:Class --weights FILE [--model-kwargs JSON]``; ``--output-head``
+picks one output of a tuple / dict (bpnet-lite's ``count``), ``--profile-summary`` reduces a
+profile output over positions. A foreign model's outputs need not be the data's tasks
+(``--target`` is then an index; ``--positives`` needs them to be). DeepSHAP is left out of
+the default methods for a TorchScript model (no Python hooks run in it).
 """
 
 from __future__ import annotations
@@ -32,7 +39,28 @@ from rich.markup import escape
 from ..attribution.registry import get_method, registered_methods
 from ..errors import SeqlensError
 from ..io_utils import check_output_file
-from ._common import as_option, check_split_name, console, emit_json, load_run_and_split
+from ._common import (
+    as_option,
+    check_split_name,
+    console,
+    emit_json,
+    load_run_and_split,
+    model_argument,
+    model_class_option,
+    model_kwargs_option,
+    model_source,
+    n_outputs,
+    output_head_option,
+    output_name,
+    labelled_outputs,
+    require_labels,
+    profile_summary_option,
+    weights_option,
+)
+
+
+#: Methods that install Python forward hooks on the model's layers (not possible on TorchScript).
+HOOK_METHODS = ("deepshap",)
 
 
 def resolve_target(target: str, task_names: list[str], n_outputs: int) -> int:
@@ -73,9 +101,14 @@ def _batch_help(specs) -> str:
 
 
 def _attribute(
-    run: Path = typer.Argument(..., help="Run directory written by `seqlens train` (or save_model)."),
+    run: Path | None = model_argument(),
     data: Path = typer.Option(..., "--data", help="HDF5 dataset (seqlens or papers' layout)."),
     out: Path = typer.Option(..., "-o", "--out", help="Attribution file to write (HDF5)."),
+    model_class: str | None = model_class_option(),
+    weights: Path | None = weights_option(),
+    model_kwargs: str | None = model_kwargs_option(),
+    output_head: str | None = output_head_option(),
+    profile_summary: str | None = profile_summary_option(),
     methods: str = typer.Option("saliency", "--methods", help="(from the registry)"),
     split: str = typer.Option("test", "--split", help="train | valid | test."),
     positives: bool = typer.Option(False, "--positives", help="Only sequences labelled 1 for the target (the papers' evaluation set)."),
@@ -93,9 +126,12 @@ def _attribute(
     """Compute attribution maps of a trained model and write them, with provenance, to an HDF5 file."""
     from ..attribution import attribute_split, canonical_methods, save_attributions
     from ..attribution.sets import dominant_method, estimate_costs, selection
+    from ..models import is_torchscript
     from ..training import resolve_device
 
     names = canonical_methods(methods)
+    default_methods = ",".join(s.name for s in (registered_methods() if _specs is None else _specs) if s.run_by_default)
+    source = model_source(run, model_class, weights, model_kwargs, output_head, profile_summary)
     check_output_file(out, "output file (-o)")
     check_split_name(split)
     as_option("--device", lambda: resolve_device(device))
@@ -103,11 +139,26 @@ def _attribute(
     resolved = {}
 
     def check_target(model, header) -> None:
-        resolved["target"] = resolve_target(target, header.task_names, model.config.n_outputs)
+        if positives:
+            require_labels(model, header, "--positives")
+        names_ = header.task_names if labelled_outputs(model, header) else []
+        resolved["target"] = resolve_target(target, names_, n_outputs(model))
+        resolved["task_name"] = output_name(model, header, resolved["target"])
+        hooked = [n for n in names if n in HOOK_METHODS]
+        if hooked and is_torchscript(model):  # say so before the other methods spend their time
+            if methods != default_methods:
+                raise SeqlensError(f"--methods: {', '.join(hooked)} cannot run on a TorchScript model (its compiled "
+                                   f"forward runs no Python hooks); leave {'it' if len(hooked) == 1 else 'them'} out, "
+                                   f"or give the eager model with --model-class and --weights")
+            resolved["left_out"] = hooked
 
-    model, dataset, chosen = load_run_and_split(run, data, split, check=check_target)
+    model, dataset, chosen = load_run_and_split(source, data, split, check=check_target)
+    if resolved.get("left_out"):
+        names = [n for n in names if n not in resolved["left_out"]]
+        console.print(f"[yellow]note:[/yellow] leaving out {', '.join(resolved['left_out'])}: a TorchScript model runs no "
+                      f"Python hooks (give the eager model with --model-class and --weights for it)", highlight=False, soft_wrap=True)
     target_index = resolved["target"]
-    task_name = dataset.task_names[target_index]
+    task_name = resolved["task_name"]
     picked = selection(chosen.y, target_index, positives, limit, split_name=split, task_name=task_name)
     rows = picked.rows
     if picked.reason:
@@ -136,17 +187,19 @@ def _attribute(
         model, chosen, names, target=target_index, rows=rows, correct=correct, seed=seed,
         params=overrides, batch_size=batch_size, device=device,
         verbose=not quiet and console.is_terminal, on_method=report,
-        task_name=task_name, split_name=split, model_dir=str(run), data_path=str(data),
+        task_name=task_name, split_name=split, model_dir=source.label, data_path=str(data),
     )
     results = attributions.methods
     sequences = attributions.sequences
     save_attributions(attributions, out)
     document = {
         "out": str(out),
-        "run": str(run),
+        "run": source.label,
         "data": str(data),
         "split": split,
         "target": target_index,
+        "output_head": output_head,
+        "profile_summary": profile_summary,
         "task_name": attributions.task_name,
         "n": int(len(rows)),
         "n_requested": picked.n_requested,

@@ -1,4 +1,5 @@
-"""``seqlens data``: inspect dataset files (and say what other seqlens files are)."""
+"""``seqlens data``: inspect dataset files (and say what other seqlens files are), and import
+real sequence sets (FASTA, BED + genome, HDF5) into a dataset file."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import typer
 from rich.table import Table
 
 from ..data import h5_layout, load_h5
-from ..errors import DataFormatError
+from ..errors import DataFormatError, SeqlensError
+from ..io_utils import check_output_file
 from ._common import console, emit_json
 
-app = typer.Typer(help="Inspect datasets (HDF5 in the seqlens or the papers' layout).", no_args_is_help=True)
+app = typer.Typer(help="Inspect datasets (HDF5 in the seqlens or the papers' layout) and import FASTA / BED sets.", no_args_is_help=True)
 
 
 def _format_balance(balance: dict | None) -> str:
@@ -105,3 +107,104 @@ def info(
     console.print(f"tasks ({document['n_tasks']}): {', '.join(document['task_names'])}", highlight=False)
     if document["metadata"]:
         console.print(f"metadata keys: {', '.join(document['metadata'])}", highlight=False)
+
+
+def _class_option(values: list[str] | None, flag: str, named: bool) -> dict[str, list[str]] | list[str] | None:
+    """``NAME=FILE`` values of a repeated option as ``{name: [files]}`` (``named``), or plain files."""
+    if not values:
+        return None
+    if not named:
+        bad = next((v for v in values if "=" in v and not Path(v).exists()), None)
+        if bad is not None:
+            raise SeqlensError(f"{flag} {bad}: with --fasta, give files (labels come from --labels / --header-label)")
+        return list(values)
+    out: dict[str, list[str]] = {}
+    for value in values:
+        name, sep, file = value.partition("=")
+        if not sep or not name.strip() or not file:
+            raise SeqlensError(f"{flag} takes NAME=FILE (e.g. {flag} oct4=oct4.fa), got {value!r}")
+        out.setdefault(name.strip(), []).append(file)
+    return out
+
+
+def _cli_wording(call):
+    """``call()``, with the library's keyword names in its messages turned into the options'."""
+    try:
+        return call()
+    except SeqlensError as exc:
+        message = str(exc)
+        for name, flag in (("length_policy=", "--length-policy "), ("length=", "--length "),
+                           ("shuffled_negatives / gc_matched", "--shuffled-negatives / --gc-matched"),
+                           ("header_label", "--header-label"), ("valid_fraction", "--valid-fraction"),
+                           ("test_fraction", "--test-fraction"), ("n_policy", "--n-policy")):
+            message = message.replace(name, flag)
+        exc.args = (message,)
+        raise
+
+
+@app.command("import")
+def import_data(
+    out: Path = typer.Option(..., "-o", "--out", help="HDF5 dataset file to write."),
+    classes: list[str] | None = typer.Option(
+        None, "--class", metavar="NAME=FILE", help="NAME=FILE: training sequences of class NAME (FASTA, or BED with --genome); "
+        "repeat for each class or file. Two classes make one task named after the first (1 = first class)."),
+    test: list[str] | None = typer.Option(None, "--test", metavar="NAME=FILE", help="NAME=FILE (FILE with --fasta): kept as the test split."),
+    valid: list[str] | None = typer.Option(None, "--valid", metavar="NAME=FILE", help="NAME=FILE (FILE with --fasta): kept as the valid split."),
+    fasta: list[Path] | None = typer.Option(None, "--fasta", metavar="FILE", help="FASTA file(s) labelled by --labels or --header-label."),
+    labels: Path | None = typer.Option(None, "--labels", help="Labels table (TSV, or CSV): name, then one column per task."),
+    header_label: str | None = typer.Option(None, "--header-label", help="KEY: labels from KEY=VALUE in each FASTA header (numbers, or class names)."),
+    genome: Path | None = typer.Option(None, "--genome", help="Genome FASTA: the --class/--test/--valid files are BED regions in it (pyfaidx)."),
+    h5: Path | None = typer.Option(None, "--h5", help="HDF5 dataset (seqlens or papers' layout) to import as it is split."),
+    length: int | None = typer.Option(None, "--length", help="Sequence length; with --genome, the window around each region's centre."),
+    length_policy: str = typer.Option("error", "--length-policy", help="crop (centre-crop longer) | pad (pad shorter with N, crop longer) | error."),
+    n_policy: str = typer.Option("zeros", "--n-policy", help="What N becomes: zeros | uniform | error."),
+    valid_fraction: float = typer.Option(0.1, "--valid-fraction", help="Fraction of the training records for valid, unless --valid is given."),
+    test_fraction: float = typer.Option(0.2, "--test-fraction", help="Fraction of the training records for test, unless --test is given."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the split and the controls."),
+    shuffled_negatives: bool = typer.Option(False, "--shuffled-negatives", help="Add a dinucleotide-shuffled copy of every positive, labelled 0."),
+    gc_matched: Path | None = typer.Option(None, "--gc-matched", help="Background FASTA: add a GC-matched window per positive, labelled 0."),
+    gc_bins: int = typer.Option(20, "--gc-bins", help="GC bins over [0, 1] for --gc-matched."),
+    layout: str = typer.Option("seqlens", "--layout", help="seqlens | papers."),
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+) -> None:
+    """Import FASTA files (one per class, or with labels), BED regions of a genome, or an HDF5
+    dataset into a dataset file, with an explicit length policy and optional control negatives."""
+    from ..data import LAYOUTS, import_bed, import_fasta, import_h5, save_h5
+
+    if layout not in LAYOUTS:
+        raise SeqlensError(f"--layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    sources = [flag for flag, given in (("--class", classes), ("--fasta", fasta), ("--h5", h5)) if given]
+    if len(sources) != 1:
+        raise SeqlensError("give one input: --class NAME=FILE ..., --fasta FILE ... with --labels/--header-label, or --h5 FILE"
+                           + (f" (got {' and '.join(sources)})" if sources else ""))
+    if genome is not None and not classes:
+        raise SeqlensError("--genome reads BED files given with --class NAME=FILE.bed")
+    check_output_file(out, "dataset file (-o)")
+    controls = {"shuffled_negatives": shuffled_negatives, "gc_matched": gc_matched, "gc_bins": gc_bins}
+    if h5 is not None:
+        if test or valid or labels or header_label:
+            raise SeqlensError("--h5 keeps the file's splits and labels; --test, --valid, --labels and --header-label do not apply")
+        dataset = _cli_wording(lambda: import_h5(h5, length=length, seed=seed, **controls))
+    else:
+        named = bool(classes)
+        splits = {"test": _class_option(test, "--test", named), "valid": _class_option(valid, "--valid", named)}
+        common = dict(length=length, length_policy=length_policy, n_policy=n_policy, valid_fraction=valid_fraction,
+                      test_fraction=test_fraction, seed=seed, **splits, **controls)
+        if genome is not None:
+            dataset = _cli_wording(lambda: import_bed(_class_option(classes, "--class", True), genome, **common))
+        elif named:
+            if labels or header_label:
+                raise SeqlensError("--labels / --header-label label --fasta files; --class files are labelled by their class")
+            dataset = _cli_wording(lambda: import_fasta(_class_option(classes, "--class", True), **common))
+        else:
+            dataset = _cli_wording(lambda: import_fasta(fasta=fasta, labels=labels, header_label=header_label, **common))
+    save_h5(dataset, out, layout=layout)
+    document = {"file": str(out), "layout": layout, **dataset.summary()}
+    if json_output:
+        emit_json(document)
+        return
+    sizes = ", ".join(f"{name} {split['n']}" for name, split in document["splits"].items())
+    console.print(f"wrote {out} ({layout} layout): {sizes}; length {dataset.input_length}; "
+                  f"tasks {', '.join(dataset.task_names)}", highlight=False, soft_wrap=True)
+    for control in dataset.metadata.get("controls", []):
+        console.print(f"control {control['kind']}: added {sum(control['added'].values())} negatives", highlight=False)

@@ -9,7 +9,9 @@ a logo grid labelled with each filter's best hit; and, when the split has ground
 motif localisation AUROC of the filter scans next to that of the true PWMs.
 
 The analysis is :func:`seqlens.evaluation.filter_report`; this module parses the options,
-writes the files and prints.
+writes the files and prints. The model is a run directory, a TorchScript / ``.pt2`` file or
+``--model-class`` + ``--weights`` (:mod:`seqlens.cli._common`); its first layer is the first
+``Conv1d`` taking the 4 DNA channels, or ``--layer NAME`` (:func:`seqlens.models.first_convolution`).
 
 Outputs (in ``-o``): ``filters.meme``, ``filters.csv`` (alignment table with best hits and
 match category), ``tomtom.csv`` (every filter x database motif), ``tf_coverage.csv``,
@@ -26,7 +28,20 @@ from rich.table import Table
 
 from ..errors import MotifError, SeqlensError
 from ..io_utils import check_output_dir, json_ready, table_records, write_csv, write_json
-from ._common import as_option, check_split_name, console, emit_json, load_run_and_split
+from ._common import (
+    LAYER_WORDS,
+    as_option,
+    check_split_name,
+    console,
+    emit_json,
+    in_flags,
+    load_run_and_split,
+    model_argument,
+    model_class_option,
+    model_kwargs_option,
+    model_source,
+    weights_option,
+)
 
 
 def _database(jaspar: str, excluded: list[str]) -> list:
@@ -42,6 +57,14 @@ def _database(jaspar: str, excluded: list[str]) -> list:
     if unknown:
         raise MotifError(f"--exclude names {', '.join(map(repr, unknown))}, which {'is' if len(unknown) == 1 else 'are'} not in the database {jaspar}")
     return motifs
+
+
+def _default_out(source) -> Path:
+    """RUN/filters for a run directory; beside a model file (or the weights) as STEM_filters otherwise."""
+    if source.is_run:
+        return Path(source.path) / "filters"
+    anchor = Path(source.path if source.path is not None else source.weights)
+    return anchor.parent / f"{anchor.stem}_filters"
 
 
 def _print_summary(report, title: str) -> None:
@@ -65,8 +88,12 @@ def _print_summary(report, title: str) -> None:
 
 
 def filters(
-    run: Path = typer.Argument(..., help="Run directory written by `seqlens train` (or save_model)."),
+    run: Path | None = model_argument(),
     data: Path = typer.Option(..., "--data", help="HDF5 dataset (seqlens or papers' layout)."),
+    model_class: str | None = model_class_option(),
+    weights: Path | None = weights_option(),
+    model_kwargs: str | None = model_kwargs_option(),
+    layer: str | None = typer.Option(None, "--layer", help="Name of the first-layer Conv1d (default: the first Conv1d taking the 4 DNA channels)."),
     split_name: str = typer.Option("test", "--split", help="train | valid | test."),
     jaspar: str = typer.Option("2016", "--jaspar", help="Motif database: a JASPAR release (2016 as the papers, 2024, ...) or a MEME file."),
     evalue: float | None = typer.Option(None, "--evalue", min=0.0, help="Tomtom E-value threshold (Koo & Ploenzke 2021: 0.1; default when --qvalue is not given)."),
@@ -85,6 +112,7 @@ def filters(
 ) -> None:
     """First-layer filter motifs, their Tomtom matches to a motif database and to the ground-truth TFs."""
     from ..evaluation import filter_report
+    from ..models import is_foreign
     from ..motifs import write_meme
     from ..plotting import plot_filters
     from ..tomtom import MATCH_CRITERIA
@@ -98,15 +126,17 @@ def filters(
         raise SeqlensError(f"--tfs lists no TF names: {tfs!r}")
     check_split_name(split_name)
     as_option("--device", lambda: resolve_device(device))
-    out = Path(run) / "filters" if out is None else out
+    source = model_source(run, model_class, weights, model_kwargs, layer=layer)
+    out = _default_out(source) if out is None else out
     check_output_dir(out, "output folder (-o)")
     excluded = [e.strip() for e in exclude.split(",") if e.strip()] if exclude else []
     database = []
 
     def check_database(model, header) -> None:  # after the run and the data's header, before the data
+        in_flags(lambda: model.first_conv, LAYER_WORDS)  # a model without a first convolution says so now
         database.extend(_database(jaspar, excluded))
 
-    model, dataset, split = load_run_and_split(run, data, split_name, check=check_database)
+    model, dataset, split = load_run_and_split(source, data, split_name, check=check_database, outputs=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         report = filter_report(
@@ -125,10 +155,11 @@ def filters(
     if report.coverage is not None:
         written.append(write_csv(report.coverage, out / "tf_coverage.csv"))
     if plot:
-        written.append(plot_filters(report.motifs, labels=report.hit_labels(), title=f"{run}: first-layer filters ({split_name})",
+        written.append(plot_filters(report.motifs, labels=report.hit_labels(), title=f"{source.label}: first-layer filters ({split_name})",
                                     path=out / "filters.png"))
     document = {
-        "run": str(run),
+        "run": source.label,
+        "layer": model.first_layer().name if is_foreign(model) else None,
         "data": str(data),
         "split": split_name,
         "out": str(out),
@@ -154,4 +185,4 @@ def filters(
     if json_output:
         emit_json(document)
         return
-    _print_summary(report, f"{run}: {len(report.per_filter)} filters vs {jaspar} ({report.ground_truth_source})")
+    _print_summary(report, f"{source.label}: {len(report.per_filter)} filters vs {jaspar} ({report.ground_truth_source})")

@@ -2,7 +2,9 @@
 
 The command parses its options and prints; :func:`seqlens.gia.analyze` does the work (nulls,
 their diagnostics, the experiment). ``-o DIR`` writes ``DIR/table.csv``, ``DIR/gia.json``
-(the ``--json`` document) and ``DIR/gia.png`` (the experiment's plot).
+(the ``--json`` document) and ``DIR/gia.png`` (the experiment's plot). The model is a run
+directory, a TorchScript / ``.pt2`` file or ``--model-class`` + ``--weights``, with
+``--output-head`` / ``--profile-summary`` for tuple, dict or profile outputs.
 """
 
 from __future__ import annotations
@@ -14,7 +16,24 @@ from rich.markup import escape
 
 from ..errors import SeqlensError
 from ..io_utils import check_output_dir, write_csv, write_json
-from ._common import as_option, check_split_name, console, emit_json, load_run_and_split
+from ._common import (
+    as_option,
+    check_split_name,
+    console,
+    emit_json,
+    load_run_and_split,
+    model_argument,
+    model_class_option,
+    model_kwargs_option,
+    model_source,
+    n_outputs,
+    output_head_option,
+    output_name,
+    labelled_outputs,
+    require_labels,
+    profile_summary_option,
+    weights_option,
+)
 from .attribute import resolve_target
 
 
@@ -26,8 +45,13 @@ def _strands(text: str) -> tuple[str, ...]:
 
 
 def gia(
-    run: Path = typer.Argument(..., help="Run directory written by `seqlens train` (or save_model)."),
+    run: Path | None = model_argument(),
     data: Path = typer.Option(..., "--data", help="HDF5 dataset whose split gives the nulls and the data to compare them with."),
+    model_class: str | None = model_class_option(),
+    weights: Path | None = weights_option(),
+    model_kwargs: str | None = model_kwargs_option(),
+    output_head: str | None = output_head_option(),
+    profile_summary: str | None = profile_summary_option(),
     motif: str | None = typer.Option(None, "--motif", help="Pattern to embed: JASPAR name or ID, consensus string, or FILE.meme:NAME."),
     null: str = typer.Option("dinuc", "--null", help="dinuc | profile | shuffle | negatives."),
     n_null: int = typer.Option(1000, "--n-null", min=2, help="Number of null sequences."),
@@ -54,6 +78,7 @@ def gia(
     from ..training import resolve_device
 
     check_split_name(split)
+    source = model_source(run, model_class, weights, model_kwargs, output_head, profile_summary)
     strands = _strands(strand)
     position_list = parse_int_range(positions, "--positions")
     distance_list = parse_int_range(distances, "--distances")
@@ -67,16 +92,21 @@ def gia(
     resolved = {}
 
     def check_target(model, header) -> None:
-        resolved["target"] = resolve_target(target, header.task_names, model.config.n_outputs)
+        if null == "negatives":
+            require_labels(model, header, "--null negatives")
+        names = header.task_names if labelled_outputs(model, header) else []
+        resolved["target"] = resolve_target(target, names, n_outputs(model))
+        resolved["task_name"] = output_name(model, header, resolved["target"])
 
-    model, dataset, chosen = load_run_and_split(run, data, split, check=check_target)
+    model, dataset, chosen = load_run_and_split(source, data, split, check=check_target)
     analysis = analyze(
         model, chosen, motif, null=null, n_null=n_null, positions=position_list, strands=strands, sample=sample,
         spacing=spacing, distances=distance_list, copies=copies, gap=gap, kmer=kmer, target=resolved["target"],
         drop_upper=drop_upper, seed=seed, batch_size=batch_size, device=device, verbose=not quiet and console.is_terminal,
     )
-    document = {"run": str(run), "data": str(data), "split": split,
-                "task_name": dataset.task_names[resolved["target"]], **analysis.document()}
+    document = {"run": source.label, "data": str(data), "split": split, "output_head": output_head,
+                "profile_summary": profile_summary,
+                "task_name": resolved["task_name"], **analysis.document()}
     for message in analysis.diagnostics["warnings"] + analysis.notes:
         console.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
     if out is not None:

@@ -136,15 +136,36 @@ def train(
     _print_scores(test, "test split")
 
 
+def _print_scores_with_controls(table, controls, title: str) -> None:
+    """The scores table of ``evaluate-model --controls``: the model's AUROC beside GC-only and k-mer AUROC."""
+    view = Table(title=title)
+    for column in ("task", "AUROC", "GC-only AUROC", f"{controls.attrs['settings']['k']}-mer AUROC",
+                   "AUPR (trapezoid)", "average precision", "positives", "negatives"):
+        view.add_column(column)
+    for row, control in zip(table.itertuples(), controls.itertuples()):
+        gc_note = "" if control.gc_direction == "higher" else " (low GC)"
+        view.add_row(row.task, f"{row.auroc:.4f}", f"{control.gc_auroc:.4f}{gc_note}", f"{control.kmer_auroc:.4f}",
+                     f"{row.aupr_trapezoid:.4f}", f"{row.average_precision:.4f}", str(row.n_positive), str(row.n_negative))
+    console.print(view)
+
+
 def evaluate_model(
     run: Path = typer.Argument(..., help="Run directory written by `seqlens train` (or save_model)."),
     data: Path = typer.Option(..., "--data", help="HDF5 dataset (seqlens or papers' layout)."),
     split: str = typer.Option("test", "--split", help="train | valid | test."),
     batch_size: int = typer.Option(256, "--batch-size"),
     device: str | None = typer.Option(None, "--device"),
+    controls: bool = typer.Option(
+        False, "--controls", help="Also report what composition alone achieves: AUROC of GC content and of a "
+        "4-mer logistic regression trained on the train split."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
-    """AUROC and AUPR (trapezoid and average precision) per output of a trained model on one split."""
+    """AUROC and AUPR (trapezoid and average precision) per output of a trained model on one split.
+
+    With ``--controls``, beside each task's AUROC: the AUROC of GC content alone (its direction
+    taken from the train split) and of a k-mer (k = 4) count logistic regression trained on the
+    train split (``seqlens.data.control_baselines``), on the same split.
+    """
     from ..training import evaluate
 
     model, dataset, chosen = load_run_and_split(run, data, split)
@@ -156,7 +177,19 @@ def evaluate_model(
         "n": len(chosen),
         "scores": table_records(table),
     }
+    baselines = None
+    if controls:
+        from ..data import control_baselines
+
+        baselines = control_baselines(dataset, split=split)
+        for record, control in zip(document["scores"], baselines.itertuples()):
+            record.update(gc_auroc=control.gc_auroc, gc_direction=control.gc_direction, kmer_auroc=control.kmer_auroc)
+        document["controls"] = {**baselines.attrs["settings"], "scores": table_records(baselines)}
     if json_output:
         emit_json(document)
         return
-    _print_scores(table, f"{run} on {data} ({split}, n={len(chosen)})")
+    title = f"{run} on {data} ({split}, n={len(chosen)})"
+    if baselines is None:
+        _print_scores(table, title)
+    else:
+        _print_scores_with_controls(table, baselines, title)

@@ -13,12 +13,26 @@ Submodules:
 * :mod:`seqlens.data.fasta`: FASTA files, labels tables and :func:`dataset_from_fasta`;
 * :mod:`seqlens.data.splits`: :func:`split_rows` / :func:`split_arrays`, the one
   train/valid/test split;
-* :mod:`seqlens.data.bed`: BED intervals and their sequences from a genome FASTA (pyfaidx).
+* :mod:`seqlens.data.bed`: BED intervals and their sequences from a genome FASTA (pyfaidx);
+* :mod:`seqlens.data.importing`: :func:`import_fasta` / :func:`import_bed` / :func:`import_h5`,
+  real sequence sets into a dataset (classes, given splits, length policy, checks), what
+  ``seqlens data import`` runs;
+* :mod:`seqlens.data.controls`: control negatives (dinucleotide-shuffled, GC-matched from a
+  background FASTA) and :func:`control_baselines` (GC-only and k-mer AUROC).
 """
 
-from .bed import extract_regions, read_bed
+from .bed import extract_regions, read_bed, region_sequences
 from .containers import MOTIF_SITE_COLUMNS, SPLITS, SeqDataset, Split, default_task_names
-from .fasta import dataset_from_fasta, read_fasta, read_labels
+from .fasta import LENGTH_POLICIES, check_records, dataset_from_fasta, fit_length, read_fasta, read_labels
+from .importing import import_bed, import_fasta, import_h5
+from .controls import (
+    add_gc_matched_negatives,
+    add_shuffled_negatives,
+    background_windows,
+    control_baselines,
+    gc_content,
+    kmer_counts,
+)
 from .ground_truth import BACKGROUND_TOL, background_positions, check_background, position_information
 from .splits import split_arrays, split_rows, split_sizes
 from .hdf5 import (
@@ -38,16 +52,28 @@ __all__ = [
     "BACKGROUND_TOL",
     "FORMAT_VERSION",
     "LAYOUTS",
+    "LENGTH_POLICIES",
     "MOTIF_SITE_COLUMNS",
     "SPLITS",
     "SeqDataset",
     "Split",
+    "add_gc_matched_negatives",
+    "add_shuffled_negatives",
     "background_positions",
+    "background_windows",
     "check_background",
-    "default_task_names",
+    "check_records",
+    "control_baselines",
     "dataset_from_fasta",
+    "default_task_names",
     "extract_regions",
+    "fit_length",
+    "gc_content",
     "h5_layout",
+    "import_bed",
+    "import_fasta",
+    "import_h5",
+    "kmer_counts",
     "load_h5",
     "open_h5",
     "position_information",
@@ -55,6 +81,7 @@ __all__ = [
     "read_fasta",
     "read_labels",
     "read_split_group",
+    "region_sequences",
     "require_dataset",
     "save_h5",
     "split_arrays",

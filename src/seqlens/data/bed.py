@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..alphabet import N_POLICIES, NPolicy, one_hot_encode, reverse_complement
+from ..alphabet import N_POLICIES, NPolicy, one_hot_encode
 from ..errors import DataFormatError, SequenceError
 from ..io_utils import require_file
 from .containers import PathLike
@@ -46,6 +46,62 @@ def read_bed(path: PathLike) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chrom", "start", "end", "name", "strand", "line"])
 
 
+def region_sequences(
+    bed_path: PathLike,
+    genome_fasta: PathLike,
+    length: int | None = None,
+    off_chrom: Literal["error", "skip"] = "error",
+) -> list[tuple[str, str]]:
+    """``(name, sequence)`` of each BED region, read from an indexed genome FASTA (pyfaidx).
+
+    With ``length``, each region becomes the ``length``-long window around its centre
+    (start ``start + (end - start - length) // 2``). A (resized) region running past either
+    end of its chromosome raises :class:`DataFormatError` naming the BED line (``"error"``)
+    or is dropped (``"skip"``); an unknown chromosome raises naming it. Regions on the
+    ``'-'`` strand are reverse-complemented; soft-masked (lower-case) bases are kept as read.
+    """
+    from pyfaidx import Fasta, FastaIndexingError
+
+    if off_chrom not in ("error", "skip"):
+        raise DataFormatError(f"off_chrom must be 'error' or 'skip', got {off_chrom!r}")
+    if length is not None and length < 1:
+        raise DataFormatError(f"length must be >= 1, got {length}")
+    regions = read_bed(bed_path)
+    genome_fasta = require_file(genome_fasta, "genome FASTA")
+    records = []
+    try:
+        genome = Fasta(str(genome_fasta), as_raw=True, sequence_always_upper=False)
+    except (FastaIndexingError, ValueError) as exc:
+        raise DataFormatError(f"cannot index genome FASTA {genome_fasta}: {exc}") from None
+    with genome:
+        for chrom, start, end, name, strand, line_no in regions.itertuples(index=False):
+            where = f"{bed_path}, line {line_no}"
+            if chrom not in genome.keys():
+                raise DataFormatError(f"{where}: chromosome {chrom!r} is not in {genome_fasta}")
+            if length is not None:
+                start = _window_start(start, end, length)
+                end = start + length
+            chrom_length = len(genome[chrom])
+            if start < 0 or end > chrom_length:
+                if off_chrom == "skip":
+                    continue
+                raise DataFormatError(
+                    f"{where}: region {chrom}:{start}-{end} runs off {chrom} (length {chrom_length}); "
+                    "use off_chrom='skip' to drop such regions"
+                )
+            seq = genome[chrom][start:end]
+            records.append((name, _reverse_complement_text(seq) if strand == "-" else seq))
+    return records
+
+
+_COMPLEMENT = str.maketrans("ACGTUNacgtun", "TGCAANtgcaan")
+
+
+def _reverse_complement_text(seq: str) -> str:
+    """Reverse complement of DNA text, keeping case (other characters are kept for the checks to name)."""
+    return seq.translate(_COMPLEMENT)[::-1]
+
+
 def extract_regions(
     bed_path: PathLike,
     genome_fasta: PathLike,
@@ -68,42 +124,12 @@ def extract_regions(
     Returns
     -------
     ``(names, X)``: the kept regions' names and ``(N, 4, L)`` float32 one-hot sequences;
-    regions on the ``'-'`` strand are reverse-complemented. An unknown chromosome
-    raises :class:`DataFormatError` naming it.
+    regions on the ``'-'`` strand are reverse-complemented (:func:`region_sequences`). An
+    unknown chromosome raises :class:`DataFormatError` naming it.
     """
-    from pyfaidx import Fasta, FastaIndexingError
-
-    if off_chrom not in ("error", "skip"):
-        raise DataFormatError(f"off_chrom must be 'error' or 'skip', got {off_chrom!r}")
     if n_policy not in N_POLICIES:
         raise DataFormatError(f"n_policy must be one of {N_POLICIES}, got {n_policy!r}")
-    if length is not None and length < 1:
-        raise DataFormatError(f"length must be >= 1, got {length}")
-    regions = read_bed(bed_path)
-    genome_fasta = require_file(genome_fasta, "genome FASTA")
-    records = []
-    try:
-        genome = Fasta(str(genome_fasta), as_raw=True)
-    except (FastaIndexingError, ValueError) as exc:
-        raise DataFormatError(f"cannot index genome FASTA {genome_fasta}: {exc}") from None
-    with genome:
-        for chrom, start, end, name, strand, line_no in regions.itertuples(index=False):
-            where = f"{bed_path}, line {line_no}"
-            if chrom not in genome.keys():
-                raise DataFormatError(f"{where}: chromosome {chrom!r} is not in {genome_fasta}")
-            if length is not None:
-                start = _window_start(start, end, length)
-                end = start + length
-            chrom_length = len(genome[chrom])
-            if start < 0 or end > chrom_length:
-                if off_chrom == "skip":
-                    continue
-                raise DataFormatError(
-                    f"{where}: region {chrom}:{start}-{end} runs off {chrom} (length {chrom_length}); "
-                    "use off_chrom='skip' to drop such regions"
-                )
-            seq = genome[chrom][start:end]
-            records.append((name, reverse_complement(seq) if strand == "-" else seq))
+    records = region_sequences(bed_path, genome_fasta, length, off_chrom)
     if not records:
         return [], np.zeros((0, 4, length or 0), dtype=np.float32)
     records = _fit_length(records, length, str(bed_path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -64,26 +65,94 @@ def _window_start(start: int, end: int, length: int) -> int:
     return start + (end - start - length) // 2
 
 
-def _fit_length(records: list[tuple[str, str]], length: int | None, what: str) -> list[tuple[str, str]]:
-    """Records with equal lengths, centre-cropped to ``length`` if given."""
-    if length is None:
+#: What ``fit_length`` does with a record that is not ``length`` long.
+LENGTH_POLICIES = ("crop", "pad", "error")
+
+_ALLOWED = re.compile(r"[^ACGTUNacgtun]")
+
+
+def check_records(records: Sequence[tuple[str, str]], source: PathLike) -> None:
+    """Raise :class:`SequenceError` naming ``source``, the record and the position of the
+    first character that is not A, C, G, T (U) or N (either case: soft-masked lower case is
+    accepted)."""
+    for name, seq in records:
+        bad = _ALLOWED.search(seq)
+        if bad is not None:
+            raise SequenceError(
+                f"{source}: invalid character {bad.group()!r} in record {name!r} at position {bad.start()}"
+            )
+
+
+def check_unique_names(named_sources: Sequence[tuple[str, PathLike]]) -> None:
+    """Raise :class:`DataFormatError` at the first record name given twice (``(name, source)`` pairs)."""
+    seen: dict[str, PathLike] = {}
+    for name, source in named_sources:
+        if name in seen:
+            also = "" if str(seen[name]) == str(source) else f" (first in {seen[name]})"
+            raise DataFormatError(f"{source}: duplicate record name {name!r}{also}")
+        seen[name] = source
+
+
+def fit_length(
+    records: list[tuple[str, str]],
+    length: int | None = None,
+    policy: str = "error",
+    what: str = "sequences",
+    hint: str = "pass length= and length_policy='crop' or 'pad' to fit them",
+) -> list[tuple[str, str]]:
+    """Records of one length under an explicit policy.
+
+    * ``"error"``: every record must be ``length`` long (without ``length``: as long as the
+      first record); otherwise :class:`DataFormatError` names the record;
+    * ``"crop"``: longer records are centre-cropped (window start ``(len - length) // 2``);
+      a shorter record is an error naming it; without ``length``, the shortest record's length;
+    * ``"pad"``: longer records are centre-cropped, shorter ones padded with ``N`` on both
+      sides (the extra ``N`` on the right); without ``length``, the longest record's length.
+    """
+    if policy not in LENGTH_POLICIES:
+        raise DataFormatError(f"length policy must be one of {', '.join(LENGTH_POLICIES)}, got {policy!r}")
+    if not records:
+        return records
+    if length is not None and (isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1):
+        raise DataFormatError(f"length must be an integer >= 1, got {length!r}")
+    if policy == "error":
         first_name, first_seq = records[0]
         for name, seq in records:
-            if len(seq) != len(first_seq):
+            if length is None and len(seq) != len(first_seq):
                 raise DataFormatError(
                     f"{what}: sequences differ in length ({first_name!r} has {len(first_seq)} nt, "
-                    f"{name!r} has {len(seq)} nt); pass length= to centre-crop them"
+                    f"{name!r} has {len(seq)} nt); {hint}"
                 )
+            if length is not None and len(seq) != length:
+                raise DataFormatError(f"{what}: sequence {name!r} has {len(seq)} nt, not length={length}; {hint}")
         return records
-    if length < 1:
-        raise DataFormatError(f"length must be >= 1, got {length}")
+    if length is None:
+        lengths = [len(seq) for _, seq in records]
+        length = min(lengths) if policy == "crop" else max(lengths)
     out = []
     for name, seq in records:
         if len(seq) < length:
-            raise DataFormatError(f"{what}: sequence {name!r} has {len(seq)} nt, shorter than length={length}")
-        begin = _window_start(0, len(seq), length)
-        out.append((name, seq[begin:begin + length]))
+            if policy == "crop":
+                raise DataFormatError(
+                    f"{what}: sequence {name!r} has {len(seq)} nt, shorter than length={length} "
+                    "(length_policy='pad' pads it with N)"
+                )
+            left = (length - len(seq)) // 2
+            seq = "N" * left + seq + "N" * (length - len(seq) - left)
+        elif len(seq) > length:
+            begin = _window_start(0, len(seq), length)
+            seq = seq[begin:begin + length]
+        out.append((name, seq))
     return out
+
+
+def _fit_length(records: list[tuple[str, str]], length: int | None, what: str) -> list[tuple[str, str]]:
+    """Records with equal lengths, centre-cropped to ``length`` if given (:func:`fit_length`)."""
+    if length is None:
+        return fit_length(records, None, "error", what, hint="pass length= to centre-crop them")
+    if length < 1:
+        raise DataFormatError(f"length must be >= 1, got {length}")
+    return fit_length(records, length, "crop", what)
 
 
 def _parse_label_row(fields: list[str], where: str) -> np.ndarray:

@@ -23,6 +23,31 @@ which is why the originals' ``I > 0`` test only worked in float32 (SPEC 9). Here
   (``low_info="exclude"``, the default), or counted as negatives (``low_info="negative"``,
   what the exponential-activation paper's code did).
 
+Kinds of map
+------------
+seqlens' methods return *hypothetical* maps (a value for every letter) and, for ISM,
+``f(mutant) - f(wild type)`` (``"ism_delta"``: 0 at the observed letter); the registry
+(:data:`seqlens.attribution.METHOD_KINDS`) says which each method returns. Other libraries
+return other maps under the same method names: tangermeme's ``saliency`` and
+``deep_lift_shap`` give the map times the input, its ``saturation_mutagenesis`` the ISM
+delta mean-centred over the four letters (times the input unless ``hypothetical=True``).
+Scoring such a map as if it were seqlens' silently changes the scores, so the functions
+here and :func:`seqlens.evaluation.score_attributions` take ``kind=`` (:data:`MAP_KINDS`),
+and :func:`convert_map` turns the map into what the scores expect:
+
+- ``"hypothetical"``: as is; position scores ``sum_a map * X``;
+- ``"ism_delta"``: as is; position scores the L2 norm over the letters;
+- ``"times_input"``: ``map * X`` (nonzero at the observed letter only): its position scores
+  ``sum_a map * X`` equal those of the hypothetical map it came from, so AUROC, AUPR and
+  signal-to-noise are the same; the other three letters are lost, so the cosine
+  similarity (all four letters) cannot be computed: :func:`cosine_similarity` refuses it
+  and ``score_attributions`` reports NaN, never a different number;
+- ``"mean_centred"``: an ISM delta minus its mean over the four letters at each position
+  (tangermeme's ``saturation_mutagenesis(..., hypothetical=True)``): the wild-type letter
+  of a delta is 0, so ``delta = map - map[observed letter]`` recovers it exactly at every
+  one-hot column; then scored as ``"ism_delta"``. (A times-input ISM map keeps only
+  ``-mean(delta)`` per position: score it as ``"times_input"``, the signed sum.)
+
 Conventions: ``"002"`` uses ``threshold=0.01`` (exponential-activation paper);
 ``"003"`` uses ``threshold=0.1`` (gradient-correction and hybrid-network papers, "5% of the
 maximum information").
@@ -37,9 +62,18 @@ import pandas as pd
 import torch
 
 from ..attribution import reduce_l2_norm, reduce_sum, times_input
+from ..attribution.registry import KINDS
 from ..data import BACKGROUND_TOL, check_background, position_information
 from ..errors import SeqlensError
-from ..validation import as_array, as_maps, as_one_hot_array, as_probability_matrix, check_int, check_same_shape
+from ..validation import (
+    as_array,
+    as_maps,
+    as_one_hot_array,
+    as_probability_matrix,
+    check_int,
+    check_same_shape,
+    did_you_mean,
+)
 from .ranking import binary_auroc, pr_areas
 
 Convention = Literal["002", "003"]
@@ -47,6 +81,43 @@ Reduction = Literal["sum", "l2"]
 LowInfo = Literal["exclude", "negative"]
 
 CONVENTION_THRESHOLDS = {"002": 0.01, "003": 0.1}
+
+#: The kinds of map the scores take (``kind=``): seqlens' own (the registry's ``KINDS``) and
+#: two made elsewhere (see the module docstring, "Kinds of map").
+MAP_KINDS = (*KINDS, "times_input", "mean_centred")
+
+#: What each kind of map is scored as: (kind of the converted map, position-score reduction).
+_SCORED_AS = {"hypothetical": ("hypothetical", "sum"), "ism_delta": ("ism_delta", "l2"),
+              "times_input": ("times_input", "sum"), "mean_centred": ("ism_delta", "l2")}
+
+
+def check_kind(kind: str) -> str:
+    """``kind`` if it is one of :data:`MAP_KINDS`, else a one-line :class:`SeqlensError`."""
+    if not isinstance(kind, str) or kind not in MAP_KINDS:
+        raise SeqlensError(f"kind must be one of {MAP_KINDS}, got {kind!r}{did_you_mean(kind, MAP_KINDS)}")
+    return kind
+
+
+def convert_map(attr, X, kind: str) -> tuple[np.ndarray, Reduction, bool]:
+    """A map of ``kind`` (:data:`MAP_KINDS`) as the map the scores expect.
+
+    Returns ``(map, reduction, all_letters)``: the ``(N, 4, L)`` float64 map (a
+    ``"mean_centred"`` ISM map becomes the ISM delta, the others are unchanged), the
+    reduction its position scores take (:func:`position_scores`) and whether the map holds
+    all four letters (False for ``"times_input"``: no cosine similarity). ``X`` (one-hot
+    ``(N, 4, L)``) is needed for ``"mean_centred"`` only (may be None otherwise).
+    """
+    kind = check_kind(kind)
+    attr = as_maps(attr, "attr")
+    if kind == "mean_centred":
+        if X is None:
+            raise SeqlensError("X is needed to turn a mean-centred ISM map into ISM deltas (kind='mean_centred')")
+        X = as_one_hot_array(X)
+        check_same_shape(attr, X, "attr", "X")
+        # the delta is 0 at the observed letter: subtract the map's value there (0 at an N column)
+        attr = attr - (attr * X).sum(axis=1, keepdims=True) * (X.max(axis=1, keepdims=True) == 1)
+    scored_as, reduction = _SCORED_AS[kind]
+    return attr, reduction, scored_as != "times_input"
 
 
 def check_threshold(threshold: float) -> float:
@@ -125,6 +196,7 @@ def interpretability_scores(
     low_info: LowInfo = "exclude",
     reduction: Reduction = "sum",
     background=None,
+    kind: str | None = None,
 ) -> pd.DataFrame:
     """Per-sequence AUROC and AUPR of position scores for motif vs background positions.
 
@@ -140,6 +212,9 @@ def interpretability_scores(
     reduction : how maps become position scores (:func:`position_scores`).
     background : four background frequencies of the ground truth (``split.background``);
         None = uniform.
+    kind : the kind of map ``attr`` is (:data:`MAP_KINDS`; e.g. ``"times_input"`` for
+        tangermeme's saliency); it sets the reduction (see :func:`convert_map`). None: as
+        ``reduction`` says.
 
     Returns
     -------
@@ -150,6 +225,8 @@ def interpretability_scores(
     ``table.attrs`` records the settings.
     """
     threshold = resolve_threshold(convention, threshold)
+    if kind is not None:
+        attr, reduction, _ = convert_map(attr, X, kind)
     scores = position_scores(attr, X, reduction)
     labels = position_labels(ground_truth, threshold, low_info, background)
     check_same_shape(scores, labels, "position scores", "ground-truth positions")
@@ -170,6 +247,8 @@ def interpretability_scores(
     )
     table.index.name = "sequence"
     table.attrs.update(convention=convention, threshold=threshold, low_info=low_info, reduction=reduction)
+    if kind is not None:
+        table.attrs["kind"] = kind
     return table
 
 
@@ -191,7 +270,7 @@ def motif_signal(ground_truth, background=None) -> np.ndarray:
     return as_probability_matrix(ground_truth) - (0.25 if b is None else b[None, :, None])
 
 
-def cosine_similarity(attr, ground_truth, background=None) -> pd.DataFrame:
+def cosine_similarity(attr, ground_truth, background=None, kind: str | None = None, X=None) -> pd.DataFrame:
     """Per-sequence cosine similarity between a map and ``ground_truth - background`` (paper 003).
 
     Both ``(N, 4, L)`` arrays are flattened per sequence; subtracting the background
@@ -200,8 +279,19 @@ def cosine_similarity(attr, ground_truth, background=None) -> pd.DataFrame:
     raw or corrected gradient), not the times-input map: the comparison uses all four
     letters. NaN for a sequence without motifs or an all-zero map.
 
+    ``kind`` (:data:`MAP_KINDS`) says what ``attr`` is: a ``"mean_centred"`` ISM map (with
+    ``X``, the one-hot sequences) is compared as its ISM delta; a ``"times_input"`` map
+    holds one letter per position, so it raises :class:`SeqlensError`. None: as given.
+
     Returns a DataFrame indexed by ``sequence`` with column ``cosine``.
     """
+    if kind is not None:
+        attr, _, all_letters = convert_map(attr, X, kind)
+        if not all_letters:
+            raise SeqlensError(
+                "cosine similarity compares all four letters, but a times_input map holds only the observed one; "
+                "score the hypothetical map it came from"
+            )
     attr = as_maps(attr, "attr")
     target = motif_signal(ground_truth, background)
     check_same_shape(attr, target, "attr", "ground_truth")
@@ -230,6 +320,7 @@ def signal_to_noise(
     threshold: float | None = None,
     reduction: Reduction = "sum",
     background=None,
+    kind: str | None = None,
 ) -> pd.DataFrame:
     """Per-sequence signal-to-noise ratio of position scores (paper 004).
 
@@ -243,10 +334,13 @@ def signal_to_noise(
 
     Returns a DataFrame indexed by ``sequence`` with ``signal``, ``noise``, ``n_noise``
     (background scores averaged, at most ``top_k``) and ``snr``. ``snr`` is NaN for a
-    sequence without motif positions or without a positive background score.
+    sequence without motif positions or without a positive background score. ``kind``
+    (:data:`MAP_KINDS`) as in :func:`interpretability_scores`.
     """
     top_k = check_int(top_k, "top_k")
     threshold = resolve_threshold(convention, threshold)
+    if kind is not None:
+        attr, reduction, _ = convert_map(attr, X, kind)
     scores = position_scores(attr, X, reduction)
     info = position_information(ground_truth, background)
     check_same_shape(scores, info, "position scores", "ground-truth positions")

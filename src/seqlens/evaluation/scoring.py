@@ -13,7 +13,10 @@ signal-to-noise and, for raw gradient maps, the fractions of off-simplex angles.
   as an :class:`AttributionScores` (what ``seqlens score`` and the demo call).
 
 Which methods are gradient methods and how each map reduces to position scores comes from
-the attribution method registry (:mod:`seqlens.attribution.registry`).
+the attribution method registry (:mod:`seqlens.attribution.registry`). Maps made elsewhere
+under the same method names (tangermeme's times-input saliency, its mean-centred ISM) are
+scored with ``kind=`` (:data:`seqlens.evaluation.interpretability.MAP_KINDS`; the module
+docstring there says how each kind is converted).
 """
 
 from __future__ import annotations
@@ -26,10 +29,19 @@ import numpy as np
 import pandas as pd
 
 from ..attribution.io import AttributionSet, load_attributions
-from ..errors import DataFormatError
+from ..errors import DataFormatError, SeqlensError
 from ..io_utils import require_file
+from ..validation import did_you_mean
 from .angles import angle_fractions, angle_summary
-from .interpretability import cosine_similarity, interpretability_scores, resolve_threshold, signal_to_noise
+from .interpretability import (
+    MAP_KINDS,
+    check_kind,
+    convert_map,
+    cosine_similarity,
+    interpretability_scores,
+    resolve_threshold,
+    signal_to_noise,
+)
 from .summary import summarize
 
 #: What the two AUPR columns are (SPEC section 6 asks to say which one a table uses).
@@ -41,6 +53,26 @@ AUPR_NOTE = (
 _ID_COLUMNS = ("method", "variant", "sequence", "row")
 
 
+def method_kinds(attributions: AttributionSet, kind: str | dict | None = None) -> dict[str, str | None]:
+    """Method name -> the ``kind=`` it is scored as (None: the kind its maps were stored with).
+
+    ``kind``: one of :data:`~seqlens.evaluation.interpretability.MAP_KINDS` for every
+    method, a dict ``{method: kind}`` for some, or None. A one-line :class:`SeqlensError`
+    for an unknown kind or a method the set does not hold.
+    """
+    if kind is None:
+        return dict.fromkeys(attributions.methods)
+    if isinstance(kind, str):
+        return dict.fromkeys(attributions.methods, check_kind(kind))
+    if not isinstance(kind, dict):
+        raise SeqlensError(f"kind must be one of {MAP_KINDS} or a dict {{method: kind}}, got {type(kind).__name__}")
+    for name in kind:
+        if name not in attributions.methods:
+            raise SeqlensError(f"kind names method {name!r}, which the attribution set does not hold "
+                               f"(it holds {', '.join(attributions.methods)}){did_you_mean(name, attributions.methods)}")
+    return {name: None if kind.get(name) is None else check_kind(kind[name]) for name in attributions.methods}
+
+
 def score_attributions(
     attributions: AttributionSet,
     ground_truth: np.ndarray | None = None,
@@ -48,6 +80,7 @@ def score_attributions(
     threshold: float | None = None,
     top_k: int = 20,
     background=None,
+    kind: str | dict | None = None,
 ) -> pd.DataFrame:
     """One row per (method, variant, sequence) with every metric.
 
@@ -60,6 +93,15 @@ def score_attributions(
     top_k : background positions in the signal-to-noise denominator.
     background : the ground truth's background frequencies; default: the set's own
         (``attributions.sequences.background``; None there = uniform).
+    kind : what the maps are, for maps made elsewhere: one of ``MAP_KINDS``
+        (``"hypothetical"``, ``"ism_delta"``, ``"times_input"``, ``"mean_centred"``) for
+        every method, or ``{method: kind}``; None: the kind each method's maps were stored
+        with (seqlens' own maps). E.g. tangermeme's default saliency map is
+        ``"times_input"``: the same AUROC, AUPR and signal-to-noise as seqlens' hypothetical
+        map, NaN cosine (one letter per position cannot give it) and no angles; its
+        ``saturation_mutagenesis(hypothetical=True)`` map is ``"mean_centred"``: converted
+        to the ISM delta, every score as seqlens' ISM map
+        (:func:`~seqlens.evaluation.interpretability.convert_map`).
 
     Returns
     -------
@@ -68,30 +110,41 @@ def score_attributions(
     its method's registry entry says (ISM: the L2 norm at the observed letter; the others:
     the signed sum of map x input, SPEC section 6).
     A corrected gradient lies in the simplex plane (angle 0), so angles are reported for
-    raw gradient maps only.
+    raw gradient maps only (and not for a map given a ``kind`` other than hypothetical).
+    ``table.attrs["kinds"]`` records the kind each method was scored as.
     """
     truth = attributions.ground_truth if ground_truth is None else ground_truth
     if truth is None:
         raise DataFormatError("the attribution set holds no ground truth and none was given")
     background = attributions.sequences.background if background is None else background
+    kinds = method_kinds(attributions, kind)
     X = attributions.X
     tables = []
     for method, variant, values in attributions.iter_maps():
-        reduction = method.reduction
+        given = kinds[method.method]
+        reduction, all_letters = method.reduction, True
+        if given is not None:
+            values, reduction, all_letters = convert_map(values, X, given)
         positions = dict(convention=convention, threshold=threshold, background=background)
+        if all_letters:
+            cosine = cosine_similarity(values, truth, background=background)
+        else:  # a times-input map: one letter per position cannot give the cosine
+            cosine = pd.DataFrame({"cosine": np.full(len(X), np.nan)}).rename_axis("sequence")
         parts = [
             interpretability_scores(values, X, truth, reduction=reduction, **positions),
-            cosine_similarity(values, truth, background=background),
+            cosine,
             signal_to_noise(values, X, truth, top_k=top_k, reduction=reduction, **positions),
         ]
-        if method.gradient and variant == "raw":
+        if method.gradient and variant == "raw" and given in (None, "hypothetical"):
             parts.append(angle_fractions(values, truth, **positions))
         table = pd.concat(parts, axis=1).reset_index()
         table.insert(0, "variant", variant)
         table.insert(0, "method", method.method)
         table.insert(3, "row", attributions.rows)
         tables.append(table)
-    return pd.concat(tables, ignore_index=True)
+    scores = pd.concat(tables, ignore_index=True)
+    scores.attrs = {"kinds": {name: given or attributions.methods[name].kind for name, given in kinds.items()}}
+    return scores
 
 
 def summarize_scores(scores: pd.DataFrame) -> pd.DataFrame:
@@ -146,19 +199,22 @@ def pooled_angles(
     convention: str = "002",
     threshold: float | None = None,
     background=None,
+    kind: str | dict | None = None,
 ) -> pd.DataFrame:
     """Pooled angle statistics (all, motif, background positions) of each raw gradient map.
 
     ``ground_truth`` ``(N, 4, L)`` (default: the set's own) with its ``background`` (default:
     the set's own) splits motif from background positions by ``convention`` / ``threshold``. Returns one row per (gradient method,
     positions) with the columns of :func:`seqlens.evaluation.angle_summary` after ``method``
-    and ``positions``; empty when the set holds no gradient method.
+    and ``positions``; empty when the set holds no gradient method. A method given a
+    ``kind`` other than hypothetical (:func:`score_attributions`) has no angles.
     """
+    kinds = method_kinds(attributions, kind)
     truth = attributions.ground_truth if ground_truth is None else ground_truth
     background = attributions.sequences.background if background is None else background
     parts = []
     for method in attributions.methods.values():
-        if method.gradient:
+        if method.gradient and kinds[method.method] in (None, "hypothetical"):
             table = angle_summary(
                 method.maps["raw"], truth, convention=convention, threshold=threshold, background=background
             ).reset_index()
@@ -204,12 +260,14 @@ def score_attribution_set(
     top_k: int = 20,
     source=None,
     background=None,
+    kind: str | dict | None = None,
 ) -> AttributionScores:
     """Scores, their summary and pooled gradient angles of every map of ``attributions``.
 
     The ground truth is ``ground_truth`` if given, else the set's own, else rows of the
     dataset ``data`` (:func:`ground_truth_for`), with its background (``background``
-    overrides it). Other parameters as :func:`score_attributions`. Raises :class:`DataFormatError` for a set without maps.
+    overrides it). Other parameters (``kind`` for maps made elsewhere) as
+    :func:`score_attributions`. Raises :class:`DataFormatError` for a set without maps.
     """
     name = "the attribution set" if source is None else str(source)
     if not attributions.methods:
@@ -221,14 +279,14 @@ def score_attribution_set(
         truth, found_background = ground_truth, attributions.sequences.background
     background = found_background if background is None else background
     scores = score_attributions(attributions, truth, convention=convention, threshold=threshold, top_k=top_k,
-                                background=background)
+                                background=background, kind=kind)
     return AttributionScores(
         attributions=attributions,
         ground_truth=truth,
         background=background,
         scores=scores,
         summary=summarize_scores(scores),
-        angles=pooled_angles(attributions, truth, convention, threshold, background),
+        angles=pooled_angles(attributions, truth, convention, threshold, background, kind=kind),
         convention=convention,
         threshold=info_threshold,
         top_k=top_k,

@@ -6,6 +6,9 @@
 - :class:`ModelConfig`: the validated description a model is rebuilt from (``model.config``).
 - :func:`save_model` / :func:`load_model`: ``config.json`` + ``weights.pt`` in a directory.
 - :func:`l2_penalty`: sum of squared conv/linear weights, for training's L2 term.
+- :mod:`seqlens.models.foreign`: the user's own model (TorchScript, ``torch.export``,
+  ``package.module:Class`` + weights) as a :class:`ForeignModel` returning ``(N, T)``
+  (:func:`select_output`: head of a tuple/dict output, profile summary; :func:`first_convolution`).
 - :mod:`seqlens.models.activations`: every activation as a module (:func:`get_activation`).
 
 Every zoo model maps ``(N, 4, L)`` float to logits ``(N, T)`` and exposes ``first_conv``,
@@ -16,6 +19,19 @@ Every zoo model maps ``(N, 4, L)`` float to logits ``(N, T)`` and exposes ``firs
 from .activations import ACTIVATIONS, ElementwiseActivation, get_activation
 from ..errors import ModelError
 from .config import ModelConfig
+from .foreign import (
+    ForeignModel,
+    first_convolution,
+    import_model_class,
+    is_foreign,
+    is_torchscript,
+    load_foreign_model,
+    load_model_file,
+    load_weights,
+    output_count,
+    probe_outputs,
+    select_output,
+)
 from .initialization import randomized_copy
 from .layers import ZooModel
 from .zoo import (
@@ -31,16 +47,27 @@ from .zoo import (
 __all__ = [
     "ACTIVATIONS",
     "ElementwiseActivation",
+    "ForeignModel",
     "ModelConfig",
     "ModelError",
     "ZooModel",
     "available",
     "build",
     "build_from_config",
+    "first_convolution",
     "get_activation",
+    "import_model_class",
+    "is_foreign",
+    "is_torchscript",
     "l2_penalty",
+    "load_foreign_model",
     "load_model",
+    "load_model_file",
+    "load_weights",
+    "output_count",
+    "probe_outputs",
     "randomized_copy",
     "resolve_config",
     "save_model",
+    "select_output",
 ]

@@ -157,19 +157,15 @@ def _model_signature(model: nn.Module) -> dict:
 
 
 def resolve_device(device) -> torch.device | None:
-    """``torch.device(device)`` (None stays None); SeqlensError for a bad name or missing CUDA."""
-    if device is None:
-        return None
-    try:
-        target = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise SeqlensError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
-    if target.type == "cuda":
-        if not torch.cuda.is_available():
-            raise SeqlensError(f"device {device!r} requested but CUDA is not available here; use cpu")
-        if target.index is not None and target.index >= torch.cuda.device_count():
-            raise SeqlensError(f"device {device!r} does not exist ({torch.cuda.device_count()} CUDA device(s))")
-    return target
+    """``torch.device(device)`` (None stays None); a one-line SeqlensError for an unknown
+    name (``"gpu"``), a missing device (``"cuda"`` without CUDA, ``"cuda:7"``) or ``"meta"``.
+
+    The checks are :func:`seqlens.validation.check_device`, which the attribution methods
+    use too.
+    """
+    from ..validation import check_device
+
+    return check_device(device)
 
 
 def split_fingerprint(X: torch.Tensor, y: torch.Tensor) -> dict:
