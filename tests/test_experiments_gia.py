@@ -240,3 +240,14 @@ def test_a_report_without_gia_keeps_its_numbering(finished, tmp_path):
     html = build_report(copied).read_text(encoding="utf-8")
     assert "Global importance analysis</h2>" not in html
     assert ">9. The papers' numbers beside ours</h2>" in html and ">10. Warnings</h2>" in html
+
+
+def test_chromium_renders_the_gia_section(finished, tmp_path):
+    """The GIA section and its two inline SVG figures survive a real browser (skips without chromium)."""
+    from test_report import chromium
+
+    out, _ = finished
+    dom = chromium("--dump-dom", (out / "report.html").as_uri(), profile=tmp_path / "profile").stdout
+    assert ">9. Global importance analysis</h2>" in dom
+    section = dom[dom.index('<section id="gia">'):dom.index('<section id="claims">')]
+    assert len(re.findall(r"<svg\b", section)) == 2

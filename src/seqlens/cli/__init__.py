@@ -44,7 +44,7 @@ def _global_options(
 
 
 def _register() -> None:
-    from . import attribute, data, demo, filters, gia, report, run, score, simulate, train
+    from . import attribute, audit, data, demo, filters, gia, report, run, score, simulate, train
 
     app.command("demo")(demo.demo)
     app.add_typer(simulate.app, name="simulate")
@@ -55,6 +55,7 @@ def _register() -> None:
     app.command("score")(score.score)
     app.command("filters")(filters.filters)
     app.command("gia")(gia.gia)
+    app.command("audit")(audit.audit)
     app.command("run")(run.run)
     app.command("studies")(run.studies)
     app.command("report")(report.report)

@@ -208,3 +208,37 @@ def import_data(
                   f"tasks {', '.join(dataset.task_names)}", highlight=False, soft_wrap=True)
     for control in dataset.metadata.get("controls", []):
         console.print(f"control {control['kind']}: added {sum(control['added'].values())} negatives", highlight=False)
+
+
+@app.command("convert")
+def convert(
+    source: Path = typer.Argument(..., help="HDF5 dataset (seqlens or the papers' layout) to convert."),
+    out: Path = typer.Argument(..., help="Compact-layout HDF5 file to write."),
+    chunk_rows: int = typer.Option(1024, "--chunk-rows", help="Rows per HDF5 chunk (and per block read from the input)."),
+    compression: str = typer.Option("gzip", "--compression", help="gzip | lzf | none."),
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+) -> None:
+    """Convert a dataset to the compact layout (uint8 codes, chunked) that `fit` and attribution
+    can stream from without loading it; the input is read block by block."""
+    from ..data import convert_to_compact
+    from ..data.hdf5 import read_h5_header
+    from ..data.streaming import COMPRESSIONS
+
+    if chunk_rows < 1:
+        raise SeqlensError(f"--chunk-rows must be an integer >= 1, got {chunk_rows}")
+    if compression not in COMPRESSIONS:
+        raise SeqlensError(f"--compression must be one of {', '.join(COMPRESSIONS)}, got {compression!r}")
+    check_output_file(out, "compact dataset file (OUT)")
+    if source.resolve() == out.resolve():
+        raise SeqlensError(f"OUT must differ from the input file {source}")
+    convert_to_compact(source, out, chunk_rows=chunk_rows, compression=compression)
+    header = read_h5_header(out)
+    document = {"file": str(out), "layout": "compact", "source": str(source), "chunk_rows": chunk_rows,
+                "compression": compression, "sizes": header.sizes, "input_length": header.input_length,
+                "task_names": header.task_names}
+    if json_output:
+        emit_json(document)
+        return
+    sizes = ", ".join(f"{name} {n}" for name, n in header.sizes.items())
+    console.print(f"wrote {out} (compact layout, {chunk_rows} rows per chunk, {compression}): {sizes}; "
+                  f"length {header.input_length}; tasks {', '.join(header.task_names)}", highlight=False, soft_wrap=True)

@@ -18,7 +18,14 @@ Submodules:
   real sequence sets into a dataset (classes, given splits, length policy, checks), what
   ``seqlens data import`` runs;
 * :mod:`seqlens.data.controls`: control negatives (dinucleotide-shuffled, GC-matched from a
-  background FASTA) and :func:`control_baselines` (GC-only and k-mer AUROC).
+  background FASTA) and :func:`control_baselines` (GC-only and k-mer AUROC);
+* :mod:`seqlens.data.named`: :func:`load`, a dataset by name (``irf1``, ``zbed2``,
+  ``oct4-mafk``, ``regulatory-code``, ``multitask``) from the data folder (``$SEQLENS_DATA``),
+  SHA-256-checked, or from an HDF5 path;
+* :mod:`seqlens.data.streaming`: datasets larger than memory: the compact layout (uint8
+  codes, chunked), :func:`convert_to_compact` (``seqlens data convert``), :class:`CompactWriter`,
+  :func:`open_streaming` / :class:`StreamingSplit` (one-hot batches made per batch, seeded
+  chunk-aligned block shuffling) and :func:`attribute_blocks`.
 """
 
 from .bed import extract_regions, read_bed, region_sequences
@@ -47,8 +54,25 @@ from .hdf5 import (
     write_split_group,
 )
 from .stats import summary
+from .streaming import (
+    COMPACT_FORMAT,
+    CompactWriter,
+    StreamingSplit,
+    attribute_blocks,
+    convert_to_compact,
+    open_streaming,
+    save_compact,
+)
+from .named import NAMED_DATASETS, available_datasets, data_dir, data_file, load
 
 __all__ = [
+    "COMPACT_FORMAT",
+    "CompactWriter",
+    "StreamingSplit",
+    "attribute_blocks",
+    "convert_to_compact",
+    "open_streaming",
+    "save_compact",
     "BACKGROUND_TOL",
     "FORMAT_VERSION",
     "LAYOUTS",
@@ -89,4 +113,9 @@ __all__ = [
     "split_sizes",
     "summary",
     "write_split_group",
+    "NAMED_DATASETS",
+    "available_datasets",
+    "data_dir",
+    "data_file",
+    "load",
 ]

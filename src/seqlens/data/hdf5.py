@@ -17,6 +17,9 @@ Two HDF5 layouts are read and written (:func:`load_h5` detects which one a file 
 from its keys, shapes and attributes without reading the arrays, so commands can check
 their options against the data before loading it. An attribution file (``seqlens
 attribute``) is recognised and refused with a message naming the command that reads it.
+
+A third layout, ``"compact"`` (uint8 codes for datasets larger than memory), is written by
+:mod:`seqlens.data.streaming`; :func:`load_h5` and :func:`read_h5_header` read it too.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ LAYOUTS = ("seqlens", "papers")
 FORMAT_VERSION = 1
 #: The root ``format`` attribute of an attribution file (:mod:`seqlens.attribution.io`).
 ATTRIBUTION_FORMAT = "seqlens-attributions"
+#: The root ``format`` attribute of a compact-layout file (:mod:`seqlens.data.streaming`).
+COMPACT_FORMAT = "seqlens-compact"
 
 
 def open_h5(path: PathLike) -> h5py.File:
@@ -65,6 +70,8 @@ def _layout_of(handle: h5py.File, path: PathLike) -> str:
     fmt = file_format(handle)
     if fmt == "seqlens":
         return "seqlens"
+    if fmt == COMPACT_FORMAT:
+        return "compact"
     if fmt == ATTRIBUTION_FORMAT:
         raise DataFormatError(
             f"{path} is an attribution file (written by `seqlens attribute`), not a dataset; "
@@ -78,8 +85,8 @@ def _layout_of(handle: h5py.File, path: PathLike) -> str:
     )
 
 
-def h5_layout(path: PathLike) -> Literal["seqlens", "papers"]:
-    """The layout of the dataset file at ``path``: ``"seqlens"`` or ``"papers"``."""
+def h5_layout(path: PathLike) -> Literal["seqlens", "papers", "compact"]:
+    """The layout of the dataset file at ``path``: ``"seqlens"``, ``"papers"`` or ``"compact"``."""
     with open_h5(path) as handle:
         return _layout_of(handle, path)
 
@@ -215,7 +222,12 @@ def load_h5(path: PathLike) -> SeqDataset:
     file that is not HDF5, lacks a key, or holds arrays of the wrong shape or content.
     """
     with open_h5(path) as handle:
-        if _layout_of(handle, path) == "seqlens":
+        layout = _layout_of(handle, path)
+        if layout == "compact":
+            from .streaming import load_compact
+
+            return load_compact(handle, path)
+        if layout == "seqlens":
             return _load_seqlens(handle, path)
         return _load_papers(handle, path)
 
@@ -253,6 +265,12 @@ def read_h5_header(path: PathLike) -> DatasetHeader:
     """
     with open_h5(path) as handle:
         layout = _layout_of(handle, path)
+        if layout == "compact":
+            from .streaming import compact_info
+
+            info = compact_info(handle, path)
+            sizes = {name: stop - start for name, (start, stop) in info["split_rows"].items()}
+            return DatasetHeader(layout, info["task_names"], info["length"], sizes, {name: False for name in SPLITS})
         if layout == "seqlens":
             keys = {name: (f"/{name}/X", f"/{name}/y", f"/{name}/ground_truth") for name in SPLITS}
             for name in SPLITS:

@@ -10,6 +10,8 @@
 - :mod:`~seqlens.experiments.results`: results, summaries over seeds, paired comparisons.
 - :mod:`~seqlens.experiments.runner`: :func:`run_study` (``seqlens run``).
 - :mod:`~seqlens.experiments.report`: the HTML report of a study's output folder (``seqlens report``).
+- :mod:`~seqlens.experiments.audit`: :func:`audit_model` (``seqlens audit``): one model on one
+  dataset, every check with a verdict, and its report (:func:`write_audit_report`).
 - :mod:`~seqlens.experiments.demo`: the quick scale of ``exp-activations`` and its report
   (``seqlens demo``, ``make demo``).
 
@@ -19,6 +21,7 @@ Example::
     report = run_study(load_study("exp-activations", "quick"), "out/exp-activations")
 """
 
+from .audit import AuditResult, audit_model, write_audit_report
 from .demo import run_demo
 from .report import build_report
 from .runner import RunReport, run_study
@@ -27,6 +30,9 @@ from .units import Unit, expand_units, parse_shard
 from .work import UnitOutput, run_unit
 
 __all__ = [
+    "AuditResult",
+    "audit_model",
+    "write_audit_report",
     "PAPERS",
     "RunReport",
     "Study",

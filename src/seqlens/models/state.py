@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..errors import SeqlensError
+from ..validation import check_device
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -29,11 +30,14 @@ def model_state(model: nn.Module, device=None, training: bool = False) -> Iterat
 
     Yields the resolved device. Every submodule's ``training`` flag is restored
     individually, so a model that was partly in eval mode comes back exactly as it was.
+    ``device`` is checked with :func:`seqlens.validation.check_device` before the model is
+    touched: an unknown or absent device is a one-line SeqlensError.
     """
     if not isinstance(model, nn.Module):
         raise SeqlensError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    checked = check_device(device)
     original = model_device(model)
-    target = original if device is None else torch.device(device)
+    target = original if checked is None else checked
     modes = [(module, module.training) for module in model.modules()]
     try:
         model.to(target).train(training)

@@ -75,34 +75,47 @@ _PROB_TOLERANCE = 1e-6
 # validation of the shared parameters
 
 
+def check_shares(mapping: Mapping, what: str, key, noun: str = "probability") -> dict:
+    """The finite, non-negative values of ``mapping`` ``{key: share}`` summing to 1 (within
+    1e-6), normalised, with zero entries dropped; ``key(raw)`` turns each raw key into its
+    checked form (raising a SeqlensError for a bad one). Messages name ``what`` and call a
+    value a ``noun`` ("probability" for a distribution, "share" for a mix)."""
+    if not isinstance(mapping, Mapping) or not mapping:
+        raise SeqlensError(f"{what} must be a non-empty {{key: {noun}}} mapping, got {mapping!r}")
+    checked: dict = {}
+    for raw, value in mapping.items():
+        k = key(raw)
+        try:
+            p = float(value)
+        except (TypeError, ValueError):
+            raise SeqlensError(f"{what}[{raw!r}] is not a number: {value!r}") from None
+        if not np.isfinite(p) or p < 0:
+            raise SeqlensError(f"{what}[{raw!r}] must be a {noun} >= 0, got {value!r}")
+        if k in checked:
+            raise SeqlensError(f"{what} lists {k!r} twice")
+        checked[k] = p
+    total = sum(checked.values())
+    if abs(total - 1.0) > _PROB_TOLERANCE:
+        plural = "probabilities" if noun == "probability" else f"{noun}s"
+        raise SeqlensError(f"{what} {plural} must sum to 1, got {total:.6g}")
+    return {k: p / total for k, p in checked.items() if p > 0}
+
+
+def _motif_count(key) -> int:
+    k = int(key) if isinstance(key, str) and key.strip().isdigit() else key
+    try:
+        return check_int(k, "motifs_per_seq key", minimum=0)
+    except SeqlensError:
+        raise SeqlensError(f"motifs_per_seq keys must be motif counts >= 0, got {key!r}") from None
+
+
 def check_motifs_per_seq(motifs_per_seq: Mapping) -> dict[int, float]:
     """Validate a motif-count distribution ``{k: probability}`` and return it with int keys.
 
     Keys are motif counts ``k >= 0`` (ints, or strings of digits as read from JSON/YAML);
     values are non-negative and sum to 1 within 1e-6. Entries with probability 0 are dropped.
     """
-    if not isinstance(motifs_per_seq, Mapping) or not motifs_per_seq:
-        raise SeqlensError(f"motifs_per_seq must be a non-empty {{k: probability}} mapping, got {motifs_per_seq!r}")
-    checked: dict[int, float] = {}
-    for key, prob in motifs_per_seq.items():
-        k = int(key) if isinstance(key, str) and key.strip().isdigit() else key
-        try:
-            k = check_int(k, "motifs_per_seq key", minimum=0)
-        except SeqlensError:
-            raise SeqlensError(f"motifs_per_seq keys must be motif counts >= 0, got {key!r}") from None
-        try:
-            p = float(prob)
-        except (TypeError, ValueError):
-            raise SeqlensError(f"motifs_per_seq[{key!r}] is not a number: {prob!r}") from None
-        if not np.isfinite(p) or p < 0:
-            raise SeqlensError(f"motifs_per_seq[{key!r}] must be a probability >= 0, got {prob!r}")
-        if int(k) in checked:
-            raise SeqlensError(f"motifs_per_seq lists k={int(k)} twice")
-        checked[int(k)] = p
-    total = sum(checked.values())
-    if abs(total - 1.0) > _PROB_TOLERANCE:
-        raise SeqlensError(f"motifs_per_seq probabilities must sum to 1, got {total:.6g}")
-    return {k: p / total for k, p in sorted(checked.items()) if p > 0}
+    return dict(sorted(check_shares(motifs_per_seq, "motifs_per_seq", _motif_count).items()))
 
 
 def _check_split(split: Sequence[float], n: int) -> tuple[float, float]:

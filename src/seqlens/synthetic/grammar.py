@@ -63,6 +63,7 @@ from .billboard import (
     _starts,
     _write_sites,
     check_motifs_per_seq,
+    check_shares,
 )
 
 #: Strands of (A, B) a cooperative pair can require: '+' forward PPM, '-' reverse complement.
@@ -94,21 +95,13 @@ def _check_mix(mix: Mapping, kinds: Sequence[str], what: str) -> dict[str, float
     """A ``{kind: share}`` mapping over ``kinds``: shares >= 0 summing to 1 (zero shares dropped)."""
     if not isinstance(mix, Mapping) or not mix:
         raise SeqlensError(f"{what} must be a non-empty {{kind: share}} mapping over {', '.join(kinds)}, got {mix!r}")
-    checked = {}
-    for kind, share in mix.items():
+
+    def kind_of(kind):
         if kind not in kinds:
             raise SeqlensError(f"unknown {what} kind {kind!r}; expected {', '.join(kinds)}{did_you_mean(kind, kinds)}")
-        try:
-            p = float(share)
-        except (TypeError, ValueError):
-            raise SeqlensError(f"{what}[{kind!r}] is not a number: {share!r}") from None
-        if not np.isfinite(p) or p < 0:
-            raise SeqlensError(f"{what}[{kind!r}] must be a share >= 0, got {share!r}")
-        checked[kind] = p
-    total = sum(checked.values())
-    if abs(total - 1.0) > 1e-6:
-        raise SeqlensError(f"{what} shares must sum to 1, got {total:.6g}")
-    return {k: p / total for k, p in checked.items() if p > 0}
+        return kind
+
+    return check_shares(mix, what, kind_of, noun="share")
 
 
 def _check_fraction(value, name: str) -> float:

@@ -6,6 +6,11 @@ import numpy as np
 import pandas as pd
 
 
+#: A run whose learning rate ends below this fraction of its initial value is flagged as
+#: collapsed (three decays by 0.1, or five by 0.2, get there).
+LR_COLLAPSE = 1e-3
+
+
 def training_check(history: pd.DataFrame, epoch_cap: int) -> dict:
     """How a training run ended, from its ``history.csv`` table (columns ``epoch``, ``lr``, ``val_auroc``).
 
@@ -13,7 +18,10 @@ def training_check(history: pd.DataFrame, epoch_cap: int) -> dict:
     cap instead of stopping early), ``best_epoch`` (highest validation AUROC: the weights
     kept), ``initial_lr``, ``final_lr``, ``lr_decays`` (times the learning rate dropped) and
     ``flags``: sentences for a reader, one when the run stopped at the cap (saying whether the
-    learning rate had decayed, i.e. the validation metric had plateaued at least once).
+    learning rate had decayed, i.e. the validation metric had plateaued at least once), and
+    one when the learning rate ended below :data:`LR_COLLAPSE` times its initial value
+    (``lr_collapsed``: e.g. decay 0.2 with patience 3 took an exponential residualbind on IRF1
+    from 1e-3 to 4e-5 by epoch 10, issue 14).
     """
     epochs = int(history["epoch"].max()) if len(history) else 0
     lr = history["lr"].to_numpy(dtype=float)
@@ -33,6 +41,11 @@ def training_check(history: pd.DataFrame, epoch_cap: int) -> dict:
             f"triggered, so the model may not have converged (best validation AUROC at epoch {best}); "
             "the papers trained up to 100 epochs with early stopping. Compare with care, or rerun with more epochs."
         )
+    collapsed = bool(lr.size and lr[-1] < lr[0] * LR_COLLAPSE)
+    if collapsed:
+        flags.append(
+            f"the learning rate collapsed from {lr[0]:.0e} to {lr[-1]:.0e} ({decays} decays): the last epochs barely "
+            "changed the weights; the validation metric kept plateauing, check the data and settings.")
     return {"epochs": epochs, "epoch_cap": int(epoch_cap), "stopped_at_cap": bool(at_cap), "best_epoch": best,
             "initial_lr": float(lr[0]) if lr.size else None, "final_lr": float(lr[-1]) if lr.size else None,
-            "lr_decays": decays, "flags": flags}
+            "lr_decays": decays, "lr_collapsed": collapsed, "flags": flags}

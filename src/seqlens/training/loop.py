@@ -28,6 +28,7 @@ from rich.progress import Progress
 from torch import nn
 
 from ..alphabet import as_rng
+from ..data.streaming import StreamingSplit
 from ..errors import DataFormatError, SeqlensError
 from ..evaluation.classification import classification_scores
 from ..io_utils import atomic_path, check_output_dir, check_output_file
@@ -135,8 +136,53 @@ def resolve_splits(data) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torc
     return X_train, y_train, X_valid, y_valid
 
 
+def _resolve_streaming(data):
+    """Like :func:`resolve_splits` when a split is a :class:`StreamingSplit`: a streamed split
+    stays as it is (its ``y`` is None for train, all labels for valid, small); an in-memory
+    split becomes tensors."""
+    train, valid = (data.train, data.valid) if hasattr(data, "train") and hasattr(data, "valid") else data
+    if valid is None:
+        raise DataFormatError("fit needs a validation split (for the monitored metric)")
+    out = []
+    for name, split in (("train", train), ("valid", valid)):
+        if isinstance(split, StreamingSplit):
+            if len(split) == 0:
+                raise DataFormatError(f"streamed {name} split of {split.path} has no rows")
+            out += [split, None if name == "train" else torch.from_numpy(split.labels())]
+        else:
+            X, y = _split_arrays(split, name)
+            X = as_inputs(X, f"{name} X")
+            out += [X, as_labels(y, X.shape[0], f"{name} y")]
+    X_train, y_train, X_valid, y_valid = out
+    if X_train.shape[2] != X_valid.shape[2]:
+        raise DataFormatError(f"train sequences have length {X_train.shape[2]} but valid ones {X_valid.shape[2]}")
+    n_train = X_train.n_tasks if y_train is None else y_train.shape[1]
+    if n_train != y_valid.shape[1]:
+        raise DataFormatError(f"train labels have {n_train} columns but valid labels {y_valid.shape[1]}")
+    return X_train, y_train, X_valid, y_valid
+
+
+def _is_streaming(data) -> bool:
+    if hasattr(data, "train") and hasattr(data, "valid"):
+        parts = (data.train, data.valid)
+    elif isinstance(data, (tuple, list)) and len(data) == 2:
+        parts = tuple(data)
+    else:
+        return False
+    return any(isinstance(part, StreamingSplit) for part in parts)
+
+
+def _fingerprint(X, y) -> dict:
+    return X.fingerprint() if isinstance(X, StreamingSplit) else split_fingerprint(X, y)
+
+
+def _head(X, n: int = 2) -> torch.Tensor:
+    return torch.from_numpy(X.read(0, n)[0]) if isinstance(X, StreamingSplit) else X[:n]
+
+
 def _check_model_fits(model: nn.Module, X: torch.Tensor, n_tasks: int, device) -> None:
     """Fail early with one line when the model cannot take this data."""
+    X = _head(X)
     with model_state(model, device, training=False) as dev:
         try:
             out = batched_logits(model, X[:2], 2, dev)
@@ -238,21 +284,27 @@ class _Trainer:
         self.device = device
         self.generator = generator
         self.optimizer = optimizer
+        # a streamed training split: batches of ``batch_size`` made on the device, in the
+        # split's own (seeded, block-shuffled) order of each epoch
+        self.stream = X.with_options(batch_size=batch_size, drop_last=False) if isinstance(X, StreamingSplit) else None
 
     def batch_inputs(self, idx: torch.Tensor, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The (augmented) training batch for sample indices ``idx``; all draws come from the generator."""
-        xb = self.X[idx]
+        return self.augment(self.X[idx], self.y[idx], epoch)
+
+    def augment(self, xb: torch.Tensor, yb: torch.Tensor, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """A batch augmented (on its device; the draws on the CPU generator) and moved to the device."""
         if self.rc_augment:
             # Each sample independently, with probability 1/2, is replaced by its reverse complement.
-            flip = torch.rand(len(idx), generator=self.generator) < 0.5
+            flip = (torch.rand(len(xb), generator=self.generator) < 0.5).to(xb.device)
             xb[flip] = xb[flip].flip(dims=(1, 2))
         if isinstance(self.method, GaussianNoise):
-            xb = xb + self.method.sigma * torch.randn(xb.shape, generator=self.generator)
+            xb = xb + self.method.sigma * torch.randn(xb.shape, generator=self.generator).to(xb.device)
         xb = xb.to(self.device, non_blocking=True)
-        yb = self.y[idx].to(self.device, non_blocking=True)
+        yb = yb.to(self.device, non_blocking=True)
         method = self.method
         if isinstance(method, Adversarial) and epoch > method.warmup_epochs:
-            n_adv = round(method.adversarial_fraction * len(idx))
+            n_adv = round(method.adversarial_fraction * len(xb))
             if n_adv:
                 self.model.eval()
                 try:
@@ -283,13 +335,16 @@ class _Trainer:
     def epoch(self, epoch: int, bar: Progress, task, label: str) -> float:
         """Train one epoch on freshly shuffled batches; returns the mean training BCE."""
         n = self.X.shape[0]
-        order = torch.randperm(n, generator=self.generator)
         total = torch.zeros((), device=self.device)
         bar.reset(task, total=math.ceil(n / self.batch_size), description=label)
-        for i, start in enumerate(range(0, n, self.batch_size)):
-            idx = order[start : start + self.batch_size]
-            loss = self.step(*self.batch_inputs(idx, epoch))
-            total += loss * len(idx)
+        if self.stream is not None:
+            batches = (self.augment(xb, yb, epoch) for xb, yb in self.stream.batches(epoch, device=self.device))
+        else:
+            order = torch.randperm(n, generator=self.generator)
+            batches = (self.batch_inputs(order[start : start + self.batch_size], epoch) for start in range(0, n, self.batch_size))
+        for i, (xb, yb) in enumerate(batches):
+            loss = self.step(xb, yb)
+            total += loss * len(xb)
             if bar.live.is_started and i % 20 == 0:
                 bar.update(task, advance=1, description=f"{label} loss {loss.item():.4f}")
             else:
@@ -299,7 +354,11 @@ class _Trainer:
 
 def _validation_row(model, X_valid, y_valid, device) -> dict:
     with model_state(model, device, training=False) as dev:
-        logits = batched_logits(model, X_valid, _EVAL_BATCH, dev)
+        if isinstance(X_valid, StreamingSplit):
+            stream = X_valid.with_options(batch_size=_EVAL_BATCH, shuffle=False)
+            logits = torch.cat([batched_logits(model, xb, _EVAL_BATCH, dev) for xb, _ in stream.batches(device=dev)])
+        else:
+            logits = batched_logits(model, X_valid, _EVAL_BATCH, dev)
     val_loss = float(F.binary_cross_entropy_with_logits(logits, y_valid))
     scores = classification_scores(y_valid.numpy(), logits.numpy())
     # outputs with one class only are NaN and left out of the mean (pandas skips NaN)
@@ -365,7 +424,12 @@ def fit(
     model : maps ``(B, 4, L)`` one-hot to logits ``(B, T)``.
     dataset_or_splits : a ``SeqDataset`` (its ``train`` and ``valid`` splits) or a
         ``(train, valid)`` pair of ``Split`` objects or ``(X, y)`` pairs; ``X`` ``(N, 4, L)``
-        one-hot, ``y`` ``(N, T)`` binary.
+        one-hot, ``y`` ``(N, T)`` binary. Either split may be a
+        :class:`seqlens.data.StreamingSplit` (a compact-layout file read in blocks, never
+        loaded whole): training batches (of ``batch_size``) then come in the split's own
+        seeded order for each epoch (its ``shuffle`` / ``seed``; epoch ``e`` reads
+        ``split.order(e)``), made on ``device``; the run's fingerprint holds the split's
+        code and label checksums.
     monitor : "auroc", "aupr" (average precision) or "loss" on the validation split,
         averaged over outputs. Default: auroc for one output, aupr for several.
     method : "standard", "noise", "adversarial", "angle-reg" or a method object from
@@ -401,8 +465,11 @@ def fit(
     method = training_method(method)
     out_dir = _check_out_dir(out_dir) if out_dir is not None else None
     requested = resolve_device(device)
-    X_train, y_train, X_valid, y_valid = resolve_splits(dataset_or_splits)
-    n_tasks = y_train.shape[1]
+    if _is_streaming(dataset_or_splits):
+        X_train, y_train, X_valid, y_valid = _resolve_streaming(dataset_or_splits)
+    else:
+        X_train, y_train, X_valid, y_valid = resolve_splits(dataset_or_splits)
+    n_tasks = X_train.n_tasks if y_train is None else y_train.shape[1]
     if monitor is None:
         monitor = "auroc" if n_tasks == 1 else "aupr"
     if monitor != "loss":
@@ -427,7 +494,7 @@ def fit(
         "rc_augment": rc_augment,
         "seed": seed if isinstance(seed, int) else None,
         "n_tasks": n_tasks,
-        "data": {"train": split_fingerprint(X_train, y_train), "valid": split_fingerprint(X_valid, y_valid)},
+        "data": {"train": _fingerprint(X_train, y_train), "valid": _fingerprint(X_valid, y_valid)},
         "model": _model_signature(model),
     }
     record = {
