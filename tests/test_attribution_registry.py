@@ -40,7 +40,8 @@ from seqlens.evaluation import (
 )
 from seqlens.models import build
 
-BUILTIN = ("saliency", "smoothgrad", "integrated_gradients", "expected_gradients", "deepshap", "ism")
+BUILTIN = ("saliency", "smoothgrad", "integrated_gradients", "integrated_gradients_10_shuffled", "expected_gradients",
+           "deepshap", "ism")
 
 
 # --- a "new method's module": two toy methods --------------------------------------------
@@ -96,20 +97,25 @@ def _split(n=6, length=100, seed=0):
 
 def test_builtin_table_holds_the_papers_settings():
     assert [s.name for s in registered_methods()] == list(BUILTIN)
-    assert dict(METHOD_ALIASES) == {"ig": "integrated_gradients", "eg": "expected_gradients", "shap": "deepshap"}
-    assert GRADIENT_METHODS == ("saliency", "smoothgrad", "integrated_gradients", "expected_gradients")
+    assert dict(METHOD_ALIASES) == {"ig": "integrated_gradients", "ig_shuffled10": "integrated_gradients_10_shuffled",
+                                    "eg": "expected_gradients", "shap": "deepshap"}
+    assert GRADIENT_METHODS == ("saliency", "smoothgrad", "integrated_gradients", "integrated_gradients_10_shuffled",
+                                "expected_gradients")
     assert "deepshap" not in GRADIENT_METHODS and "ism" not in GRADIENT_METHODS
-    assert dict(METHOD_KINDS) == {**{m: "hypothetical" for m in BUILTIN[:5]}, "ism": "ism_delta"}
-    assert {s.name: s.reduction for s in registered_methods()} == {**{m: "sum" for m in BUILTIN[:5]}, "ism": "l2"}
+    assert dict(METHOD_KINDS) == {**{m: "hypothetical" for m in BUILTIN[:-1]}, "ism": "ism_delta"}
+    assert {s.name: s.reduction for s in registered_methods()} == {**{m: "sum" for m in BUILTIN[:-1]}, "ism": "l2"}
     assert default_params("saliency") == {}
     assert default_params("smoothgrad", seed=4) == {"n": 50, "sigma": 0.1, "seed": 4}
     assert default_params("ig", 7) == {"steps": 20, "baselines": "shuffle", "n_baselines": 1, "rule": "trapezoid", "seed": 7}
+    assert default_params("ig_shuffled10", 7) == {"steps": 20, "baselines": "shuffle", "n_baselines": 10,
+                                                  "rule": "trapezoid", "seed": 7}
     assert default_params("eg") == {"n_references": 20, "steps": 20, "references": "shuffle", "rule": "trapezoid", "seed": 0}
     assert default_params("SHAP", 2) == {"n_references": 10, "references": "dinuc_shuffle", "seed": 2}
     assert default_params("ism") == {"fast": True}
     assert {s.name: s.batch_unit for s in registered_methods()} == {
         "saliency": "sequences", "smoothgrad": "noisy copies", "integrated_gradients": "path points",
-        "expected_gradients": "path points", "deepshap": "(sequence, reference) pairs", "ism": "mutants",
+        "integrated_gradients_10_shuffled": "path points", "expected_gradients": "path points",
+        "deepshap": "(sequence, reference) pairs", "ism": "mutants",
     }
     flags = {o.flag: (s.name, o.param) for s in registered_methods() for o in s.options}
     assert flags == {
@@ -119,9 +125,34 @@ def test_builtin_table_holds_the_papers_settings():
     }
     from seqlens.attribution import deepshap, expected_gradients, integrated_gradients, ism, smoothgrad
 
-    functions = [saliency, smoothgrad, integrated_gradients, expected_gradients, deepshap, ism]
+    functions = [saliency, smoothgrad, integrated_gradients, integrated_gradients, expected_gradients, deepshap, ism]
     assert [get_method(name).resolve() for name in BUILTIN] == functions
     assert canonical_methods("IG, eg,ism,ig") == ["integrated_gradients", "expected_gradients", "ism"]
+    # Not run by `seqlens attribute` without --methods: it costs 10x integrated_gradients.
+    by_default = [s.name for s in registered_methods() if s.run_by_default]
+    assert by_default == [m for m in BUILTIN if m != "integrated_gradients_10_shuffled"]
+
+
+def test_paper_002_integrated_gradients_have_their_own_name():
+    """002's "integrated gradients" average 10 shuffled references; ``ig`` is one baseline."""
+    ig, ig10 = get_method("ig"), get_method("integrated_gradients_10_shuffled")
+    assert get_method("IG_SHUFFLED10") is ig10 and canonical_methods("ig_shuffled10,ig") == [ig10.name, ig.name]
+    assert ig.function == ig10.function and ig10.gradient and ig10.kind == "hypothetical"
+    # The descriptions say what each computes and where the paper's method is.
+    assert "ONE shuffled" in ig.description and "integrated_gradients_10_shuffled" in ig.description
+    assert all(w in ig10.description for w in ("002", "10 shuffled", "20 trapezoid", "n_references=10"))
+    assert "20 shuffled references" in get_method("eg").description
+    # It computes expected gradients with 10 references: the same maps for the same seed,
+    # and not the one-baseline map.
+    split = _split(n=4)
+    model = build("cnn_local", activation="relu", input_length=100, filters=8, seed=0)
+    ten = attribute_split(model, split, "ig_shuffled10", seed=3).methods[ig10.name]
+    eg = attribute_split(model, split, "eg", seed=3, params={"eg": {"n_references": 10}}).methods["expected_gradients"]
+    one = attribute_split(model, split, "ig", seed=3).methods[ig.name]
+    assert ten.params == {**default_params(ig10.name, 3), "correct": False}
+    for variant in ("raw", "corrected"):
+        np.testing.assert_array_equal(ten.maps[variant], eg.maps[variant])
+        assert not np.allclose(ten.maps[variant], one.maps[variant])
 
 
 def test_registration_is_checked(toys):

@@ -505,6 +505,37 @@ def test_summary_values_on_hand_built_dataset():
     runs = summary(_hand_built_dataset(with_sites=False))["splits"]["train"]["motifs_per_sequence"]
     # counted from ground truth: the abutting pair in sequence 0 is one run
     assert runs == {"source": "ground_truth_runs", "mean": 1.0, "min": 0, "max": 2, "histogram": {"0": 1, "1": 1, "2": 1}}
+    assert summary(_hand_built_dataset(with_sites=False))["splits"]["train"]["motifs_per_seq_source"] == "ground-truth runs"
+    assert info["splits"]["train"]["motifs_per_seq_source"] == "motif table"
+
+
+def test_summary_counts_motifs_from_the_site_table(tmp_path, capsys):
+    """The regulatory-code generator places at least 3 motifs a sequence; ground-truth runs
+    merge abutting ones (fewer), the site table counts each (issue 14)."""
+    from seqlens.cli import main
+    from seqlens.synthetic import regulatory_code_dataset
+
+    dataset = regulatory_code_dataset(n=200)
+    info = dataset.summary()
+    for name, split in info["splits"].items():
+        assert split["motifs_per_seq_source"] == "motif table"
+        counts = split["motifs_per_sequence"]
+        assert counts["source"] == "motif_sites" and counts["min"] >= 3, name
+        expected = np.bincount(dataset.split(name).motif_sites["sequence"], minlength=split["n"])
+        assert counts["mean"] == pytest.approx(expected.mean())
+    path = save_h5(dataset, tmp_path / "code.h5")
+    capsys.readouterr()
+    assert main(["data", "info", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "motifs/seq: from the motif site table" in captured.out + captured.err
+    assert main(["data", "info", str(path), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert {s["motifs_per_seq_source"] for s in document["splits"].values()} == {"motif table"}
+    assert min(s["motifs_per_sequence"]["min"] for s in document["splits"].values()) >= 3
+    # Without the site table the count falls back to runs and says so.
+    bare = summary(_hand_built_dataset(with_sites=False))
+    assert bare["splits"]["train"]["motifs_per_seq_source"] == "ground-truth runs"
+    assert summary(SeqDataset(*(Split(X=random_sequences(2, 5, seed=0), y=np.zeros(2)),) * 3))["splits"]["train"]["motifs_per_seq_source"] is None
 
 
 def test_summary_without_ground_truth():

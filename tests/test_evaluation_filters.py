@@ -293,7 +293,8 @@ def test_filter_report_matches_its_parts_and_falls_back_without_tfs():
         np.testing.assert_array_equal(got.ppm, want.ppm)
     table = tomtom_table(alignment.motifs)
     stats = match_statistics(table, ["YY1"], evalue=0.1)
-    assert report.statistics == stats.summary
+    extra = {"min_information": 2.0, "n_uninformative": 0, "uninformative_fraction": 0.0}
+    assert report.statistics == {**stats.summary, **extra}
     assert report.statistics["match_fraction"] == 0.5 and report.statistics["no_match_fraction"] == 0.5
     assert report.per_filter["name"].tolist() == ["filter0", "filter1"]
     assert report.per_filter["category"].tolist() == ["ground_truth", "none"]
@@ -308,7 +309,7 @@ def test_filter_report_matches_its_parts_and_falls_back_without_tfs():
     assert report.localization["true_pwms"]["pooled_auroc"] == 1.0
     # "any" is a named option; here both rules agree (YY1 is filter 0's best hit).
     assert filter_report(model, split, dataset=dataset, criterion="any", localization=False).statistics == {
-        **stats.summary, "criterion": "any"}
+        **stats.summary, **extra, "criterion": "any"}
     with pytest.raises(SeqlensError, match="criterion must be one of 'best', 'any'"):
         filter_report(model, split, dataset=dataset, criterion="all")
 
@@ -320,3 +321,151 @@ def test_filter_report_matches_its_parts_and_falls_back_without_tfs():
     assert fallback.statistics is None and fallback.coverage is None and fallback.localization is None
     assert fallback.per_filter["category"].tolist() == ["other", "none"]
     assert fallback.per_filter["best_target_name"][0] == "YY1" and "ground_truth_tf" not in fallback.per_filter
+
+
+def _flat_and_yy1(yy1, n=120, length=60, seed=1):
+    """Activations of two filters on random sequences: filter 0 peaks on planted YY1 sites,
+    filter 1 peaks at random positions (its PPM is background, near-uniform)."""
+    rng = np.random.default_rng(seed)
+    X = random_sequences(n, length, seed=rng)
+    acts = np.zeros((n, 2, length - yy1.width + 1), dtype=np.float32)
+    for i, start in enumerate(rng.integers(0, length - yy1.width + 1, size=n)):
+        X[i, :, start : start + yy1.width] = one_hot_encode(yy1.consensus)
+        acts[i, 0, start] = 1.0
+    acts[np.arange(n), 1, rng.integers(0, acts.shape[2], size=n)] = 1.0
+    return X, acts
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+def test_uninformative_filters_get_no_hits_counted():
+    from seqlens.data import SeqDataset, Split
+    from seqlens.evaluation import filter_report
+    from seqlens.evaluation.filter_report import DEFAULT_MIN_INFORMATION
+    from seqlens.motifs import Motif, get_motif
+    from seqlens.tomtom import tomtom_table
+
+    # A hand-made near-uniform PPM (19 wide, ~0.1 bit a column) matches long JASPAR 2024
+    # motifs (CTCF) "significantly"; a real motif carries far more than the threshold.
+    flat = Motif(name="flat", ppm=np.tile([[0.22], [0.28], [0.27], [0.23]], 19) + np.linspace(-0.02, 0.02, 19) * [[1], [-1], [1], [-1]])
+    yy1 = get_motif("YY1")
+    assert flat.total_information < DEFAULT_MIN_INFORMATION == 2.0 < yy1.total_information
+    flat_hits = tomtom_table([flat], 2024)
+    assert flat_hits["e_value"].min() < 0.1  # what issue 14 saw: a flat PPM with significant hits
+
+    # In the report, a near-uniform filter next to a real motif is "uninformative": no hit counted.
+    yy1, split = _yy1_split()
+    model = MatchCounter([yy1.consensus, "T" * 12], "same", offset=6.0)
+    dataset = SeqDataset(train=split, valid=split, test=split, metadata={"core_motifs": [{"name": "YY1", "id": yy1.id}]})
+    X, acts = _flat_and_yy1(yy1)
+    alignment = filter_alignment(acts, X, kernel_size=yy1.width, left_padding=0)
+    info = alignment.table["information"].to_numpy()
+    np.testing.assert_allclose(info, [m.total_information for m in alignment.motifs])
+    assert info[0] > 10 and info[1] < DEFAULT_MIN_INFORMATION
+
+    report = filter_report(model, split, dataset=dataset, localization=False, min_information=200.0)  # everything flat
+    assert report.per_filter["category"].tolist() == ["uninformative", "uninformative"]
+    assert (report.per_filter["n_significant"] == 0).all() and report.per_filter["best_target_id"].isna().all()
+    assert report.per_filter["informative"].tolist() == [False, False]
+    assert report.statistics["match_fraction"] == 0.0 and report.statistics["other_fraction"] == 0.0
+    assert report.statistics["n_uninformative"] == report.n_uninformative == 2
+    assert report.statistics["uninformative_fraction"] == 1.0 and report.statistics["no_match_fraction"] == 0.0
+    assert report.hit_labels()[0].startswith("uninformative (")
+    assert len(report.tomtom) == 2 * 519  # the raw Tomtom rows stay; only the counting skips them
+    counted = filter_report(model, split, dataset=dataset, localization=False, min_information=0.0)
+    assert counted.per_filter["category"].tolist() == ["ground_truth", "none"] and counted.n_uninformative == 0
+    with pytest.raises(SeqlensError, match="min_information"):
+        filter_report(model, split, dataset=dataset, min_information=-1.0)
+
+
+def test_uninformative_filter_beside_a_real_motif_against_jaspar_2024():
+    from seqlens.evaluation import filter_report
+    from seqlens.motifs import get_motif
+
+    class Fixed(torch.nn.Module):
+        """A 'model' whose first-layer activations are given (filter 0: YY1 sites, filter 1: random)."""
+
+        def __init__(self, acts, width):
+            super().__init__()
+            self.first_conv = torch.nn.Conv1d(4, acts.shape[1], width)
+            self.acts = torch.as_tensor(acts)
+
+        def first_layer_activations(self, X, batch_size=256):
+            return self.acts
+
+    from seqlens.data import Split
+
+    yy1 = get_motif("YY1")
+    X, acts = _flat_and_yy1(yy1)
+    split = Split(X=X, y=np.ones((len(X), 1), np.float32))
+    report = filter_report(Fixed(acts, yy1.width), split, database=2024, tfs=["YY1"], localization=False)
+    # The YY1 filter keeps its hits (in JASPAR 2024 its best one need not be YY1 itself).
+    assert report.per_filter["category"][0] in ("ground_truth", "other") and report.per_filter["n_significant"][0] > 0
+    assert report.per_filter["category"][1] == "uninformative" and report.per_filter["n_significant"][1] == 0
+    assert report.statistics["n_uninformative"] == 1 and report.statistics["uninformative_fraction"] == 0.5
+    loose = filter_report(Fixed(acts, yy1.width), split, database=2024, tfs=["YY1"], localization=False, min_information=0)
+    # Counting every hit, the background filter (~0.3 bits) "matches" CTCF at p ~ 1e-16: the inflation fixed.
+    assert loose.per_filter["category"][1] == "other" and loose.per_filter["best_target_name"][1] == "CTCF"
+    assert loose.per_filter["best_p_value"][1] < 1e-12 and loose.n_uninformative == 0
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+def test_task_names_count_as_ground_truth_only_when_they_name_motifs():
+    from seqlens.data import SeqDataset, Split
+    from seqlens.evaluation import filter_report, ground_truth_tfs
+
+    yy1, split = _yy1_split()
+    bare = Split(X=split.X, y=split.y)
+    oct4 = SeqDataset(train=bare, valid=bare, test=bare, task_names=["oct4_vs_mafk"])
+    with pytest.warns(UserWarning, match="'oct4_vs_mafk' names no motif.*no ground truth"):
+        assert ground_truth_tfs(oct4, bare) == ([], "none")
+    model = MatchCounter([yy1.consensus, "T" * 12], "same", offset=6.0)
+    with pytest.warns(UserWarning, match="oct4_vs_mafk"):
+        report = filter_report(model, bare, dataset=oct4)
+    assert report.statistics is None and report.coverage is None and report.ground_truth_tfs == []
+    assert report.per_filter["category"].tolist() == ["other", "none"]  # hits only
+    # A task named after a TF is ground truth; a mix keeps the TF and warns about the rest.
+    two = Split(X=split.X, y=np.repeat(split.y, 2, axis=1))
+    named = SeqDataset(train=two, valid=two, test=two, task_names=["YY1", "oct4_vs_mafk"])
+    with pytest.warns(UserWarning, match="'oct4_vs_mafk' names no motif"):
+        assert ground_truth_tfs(named, two) == (["YY1"], "task names")
+    with pytest.warns(UserWarning):
+        report = filter_report(model, two, dataset=named, localization=False)
+    assert report.statistics["match_fraction"] == 0.5
+    # A name found only in the given database counts too.
+    custom = SeqDataset(train=bare, valid=bare, test=bare, task_names=["mytf"])
+    from seqlens.motifs import Motif
+
+    assert ground_truth_tfs(custom, bare, database=[Motif(name="MyTF", ppm=yy1.ppm)]) == (["mytf"], "task names")
+
+
+def test_cli_filters_without_resolvable_ground_truth(tmp_path, capsys):
+    """`seqlens filters` on an Oct4/Mafk-style task: no ground truth, hits only, no match fraction."""
+    import json
+
+    from seqlens.cli import main
+    from seqlens.data import SeqDataset, Split, save_h5
+    from seqlens.models import save_model
+
+    rng = np.random.default_rng(0)
+    split = Split(X=random_sequences(60, 200, seed=rng), y=(rng.random((60, 1)) < 0.5).astype(np.float32))
+    save_h5(SeqDataset(split, split, split, task_names=["oct4_vs_mafk"]), tmp_path / "oct4.h5")
+    save_model(build("cnn_local", activation="exponential", filters=4, seed=0), tmp_path / "run")
+    capsys.readouterr()
+    argv = ["filters", str(tmp_path / "run"), "--data", str(tmp_path / "oct4.h5"), "--no-plot", "-o", str(tmp_path / "f")]
+    assert main([*argv, "--json"]) == 0
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["ground_truth"] is None and document["ground_truth_tfs"] == [] and document["statistics"] is None
+    assert "oct4_vs_mafk" in captured.err and "no ground truth" in captured.err
+    assert "match_fraction" not in json.dumps(document)
+    assert {f["category"] for f in document["filters"]} <= {"other", "none", "uninformative"}
+    assert document["min_information"] == 2.0 and document["n_uninformative"] == sum(
+        f["category"] == "uninformative" for f in document["filters"])
+    assert main([*argv[:-1], str(tmp_path / "g")]) == 0
+    err = capsys.readouterr().err
+    assert "no ground truth" in err and "no match fraction" in err and "match fraction 0" not in err
+    # --tfs names a TF: ground truth again, with a match fraction.
+    assert main([*argv[:-1], str(tmp_path / "h"), "--tfs", "POU5F1", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["ground_truth"] == {"tfs": ["POU5F1"], "source": "--tfs"}
+    assert "match_fraction" in document["statistics"]

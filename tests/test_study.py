@@ -145,3 +145,47 @@ def test_shards_partition_the_grid():
     for text in ("2", "a/b", "0/3", "4/3"):
         with pytest.raises(StudyError, match="--shard"):
             parse_shard(text)
+
+
+def test_bundled_claims_name_methods_the_study_computes_at_every_scale():
+    """A claim's ``where: method`` matches results rows, which carry canonical method names."""
+    from seqlens.attribution import canonical_methods
+
+    for name in bundled_studies():
+        for scale in ("quick", "paper"):
+            study = load_study(name, scale)
+            for claim in study.claims:
+                method = claim.where.get("method")
+                if method is None or claim.where.get("analysis") not in ("interpretability", "angles"):
+                    continue
+                assert canonical_methods([method]) == [method], (name, claim.id)  # canonical, not an alias
+                assert method in study.attribution.methods, (name, scale, claim.id)
+
+
+def test_paper_002_studies_use_its_integrated_gradients():
+    """002 averages integrated gradients over 10 shuffled references: not the one-baseline ``ig``."""
+    for scale in ("quick", "paper"):
+        study = load_study("exp-activations", scale)
+        assert "integrated_gradients_10_shuffled" in study.attribution.methods
+        named = {c.where["method"] for c in study.claims if "integrated" in c.text}
+        assert named == {"integrated_gradients_10_shuffled"}
+    paper = load_study("exp-activations", "paper")
+    assert paper.attribution.methods == ["saliency", "integrated_gradients_10_shuffled", "deepshap", "ism"]
+    for name in bundled_studies():
+        study = load_study(name, "paper")
+        if "002" in study.reproduces and study.attribution is not None:
+            assert "integrated_gradients" not in study.attribution.methods, name
+
+
+def test_paper_003_study_uses_the_gradient_correction_cnn_deep():
+    """003's angle statistics (29.5 / 12.3 / 3.7% above 30 / 45 / 60 degrees) are cnn_deep_gc's, not cnn_dist's."""
+    from seqlens.models import available
+
+    assert "cnn_deep_gc" in available()
+    quick, paper = load_study("gradient-correction", "quick"), load_study("gradient-correction", "paper")
+    assert paper.models.architectures == ["cnn_local", "cnn_deep_gc"] and quick.models.architectures == ["cnn_deep_gc"]
+    assert "cnn_dist" not in paper.models.architectures
+    angles = [c for c in paper.claims if c.where.get("analysis") == "angles"]
+    assert angles and all("cnn_deep_gc" in c.paper and "29.5%" in c.paper for c in angles)
+    assert grid_size(quick) <= 8 and quick.models.epochs <= 15 and quick.data.options == {"n": 6000}
+    assert quick.attribution.params == {"expected_gradients": {"n_references": 10}}  # 003's 10 references

@@ -143,7 +143,7 @@ def _model_calls(name: str, params: dict, length: int) -> tuple[float, str]:
         return 1, "gradient"
     if name == "smoothgrad":
         return number("n"), "gradient"
-    if name == "integrated_gradients":
+    if name in ("integrated_gradients", "integrated_gradients_10_shuffled"):
         return number("n_baselines") * (number("steps") + 1), "gradient"
     if name == "expected_gradients":
         return number("n_references") * (number("steps") + 1), "gradient"

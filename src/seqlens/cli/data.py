@@ -104,6 +104,11 @@ def info(
             "-" if coverage is None else f"{coverage:.3f}",
         )
     console.print(table)
+    sources = list(dict.fromkeys(s["motifs_per_seq_source"] for s in document["splits"].values() if s["motifs_per_seq_source"]))
+    if sources:
+        notes = {"motif table": "from the motif site table",
+                 "ground-truth runs": "counted as ground-truth runs (no motif table: abutting motifs merge, so it undercounts)"}
+        console.print(f"motifs/seq: {'; '.join(notes.get(s, s) for s in sources)}", highlight=False)
     console.print(f"tasks ({document['n_tasks']}): {', '.join(document['task_names'])}", highlight=False)
     if document["metadata"]:
         console.print(f"metadata keys: {', '.join(document['metadata'])}", highlight=False)

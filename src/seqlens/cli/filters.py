@@ -8,6 +8,12 @@ as the originals' code; the JSON document, filters.json and the printed summary 
 a logo grid labelled with each filter's best hit; and, when the split has ground truth, the
 motif localisation AUROC of the filter scans next to that of the true PWMs.
 
+Filters whose PPM carries under ``--min-information`` bits (default 2) are ``uninformative``:
+Tomtom hits of near-uniform PPMs (e.g. to CTCF in JASPAR 2024) are not counted. Ground-truth
+TFs come from ``--tfs`` or the dataset; task names count only when they name a motif (a task
+such as ``oct4_vs_mafk`` does not): without any, a note says there is no ground truth,
+``ground_truth`` is null in the JSON document, and only hits are reported (no match fraction).
+
 The analysis is :func:`seqlens.evaluation.filter_report`; this module parses the options,
 writes the files and prints. The model is a run directory, a TorchScript / ``.pt2`` file or
 ``--model-class`` + ``--weights`` (:mod:`seqlens.cli._common`); its first layer is the first
@@ -75,13 +81,18 @@ def _print_summary(report, title: str) -> None:
         view.add_row(row.name, str(row.n_sites), label, row.category)
     console.print(view)
     stats = report.statistics
+    uninformative = f"{report.n_uninformative} uninformative (< {report.min_information:g} bits, hits not counted)"
     if stats is not None:
         console.print(
             f"match fraction {stats['match_fraction']:.3f} (criterion {report.criterion}: {report.criterion_description}), "
             f"other-only {stats['other_fraction']:.3f}, "
-            f"TF coverage {stats['tf_coverage']:.3f} (found: {', '.join(stats['tfs_found']) or 'none'})",
+            f"TF coverage {stats['tf_coverage']:.3f} (found: {', '.join(stats['tfs_found']) or 'none'}), {uninformative}",
             highlight=False,
         )
+    else:
+        n_hit = int((report.per_filter["category"] == "other").sum())
+        console.print(f"no ground truth: hits only, no match fraction; {n_hit} of {len(report.per_filter)} filters with a significant hit, "
+                      f"{uninformative}", highlight=False)
     for name, values in (report.localization or {}).items():
         per_sequence = "n/a" if values["mean_auroc"] is None else f"{values['mean_auroc']:.3f} ± {values['sd_auroc']:.3f}"
         console.print(f"localisation AUROC ({name}): pooled {values['pooled_auroc']:.3f}, per sequence {per_sequence}", highlight=False)
@@ -102,6 +113,7 @@ def filters(
     threshold: float = typer.Option(0.5, "--threshold", help="Site = activation above THRESHOLD x the filter's maximum."),
     window: int | None = typer.Option(None, "--window", min=1, help="Aligned window width (default: the filter width; the papers: 20)."),
     trim: bool = typer.Option(False, "--trim", help="Trim PPMs to columns with IC > 0.5 bits, padded by 3."),
+    min_information: float = typer.Option(2.0, "--min-information", min=0.0, help="Filters whose PPM has less total information (bits) are 'uninformative': their Tomtom hits are not counted (0: count all)."),
     tfs: str | None = typer.Option(None, "--tfs", help="Ground-truth TF names, comma-separated (default: from the dataset)."),
     exclude: str | None = typer.Option(None, "--exclude", help="Database motifs to leave out, comma-separated names or IDs (Koo & Ploenzke 2021 dropped Gmeb1)."),
     out: Path | None = typer.Option(None, "-o", "--out", help="Output directory (default: RUN/filters)."),
@@ -142,12 +154,13 @@ def filters(
         report = filter_report(
             model, split, dataset=dataset, database=database, tfs=tfs, tfs_given_as="--tfs", evalue=evalue, qvalue=qvalue,
             criterion=criterion, threshold=threshold, window=window, trim=trim, exclude=excluded,
-            batch_size=batch_size, device=device,
+            min_information=min_information, batch_size=batch_size, device=device,
         )
     for warning in caught:
         console.print(f"[yellow]warning:[/yellow] {warning.message}", highlight=False, soft_wrap=True)
     if not report.ground_truth_tfs:
-        console.print("[yellow]warning:[/yellow] no ground-truth TF names (pass --tfs); match statistics skipped", highlight=False)
+        console.print("[yellow]note:[/yellow] no ground truth (no TF names that resolve to motifs; pass --tfs): "
+                      "hits only, no match statistics", highlight=False)
 
     out.mkdir(parents=True, exist_ok=True)
     written = [write_meme(report.motifs, out / "filters.meme"), write_csv(report.per_filter, out / "filters.csv"),
@@ -172,8 +185,11 @@ def filters(
         "threshold": threshold,
         "window": window,
         "trim": trim,
+        "ground_truth": {"tfs": report.ground_truth_tfs, "source": report.ground_truth_source} if report.ground_truth_tfs else None,
         "ground_truth_tfs": report.ground_truth_tfs,
         "ground_truth_source": report.ground_truth_source,
+        "min_information": report.min_information,
+        "n_uninformative": report.n_uninformative,
         "statistics": report.statistics,
         "coverage": None if report.coverage is None else table_records(report.coverage),
         "localization": report.localization,

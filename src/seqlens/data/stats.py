@@ -9,6 +9,13 @@ from .containers import SPLITS, SeqDataset, Split
 from .ground_truth import background_positions
 
 
+#: ``motifs_per_seq_source`` values: counted from the motif site table (one row per planted
+#: motif, exact), or as runs of non-background ground-truth columns (abutting or overlapping
+#: motifs merge into one run, so it undercounts).
+MOTIF_TABLE = "motif table"
+GROUND_TRUTH_RUNS = "ground-truth runs"
+
+
 def _count_distribution(counts: np.ndarray, source: str) -> dict:
     values, freq = np.unique(counts, return_counts=True)
     return {
@@ -30,6 +37,7 @@ def _split_summary(split: Split, task_names: list[str]) -> dict:
         "has_ground_truth": split.ground_truth is not None,
         "has_motif_sites": split.motif_sites is not None,
         "motifs_per_sequence": None,
+        "motifs_per_seq_source": None,
         "background": None if split.background is None else split.background.tolist(),
         "ground_truth_coverage": None,
     }
@@ -40,6 +48,7 @@ def _split_summary(split: Split, task_names: list[str]) -> dict:
     if split.motif_sites is not None:
         counts = np.bincount(split.motif_sites["sequence"].to_numpy(), minlength=n)
         info["motifs_per_sequence"] = _count_distribution(counts, "motif_sites")
+        info["motifs_per_seq_source"] = MOTIF_TABLE
     if split.ground_truth is not None:
         try:
             informative = ~background_positions(split.ground_truth, split.background)
@@ -51,6 +60,7 @@ def _split_summary(split: Split, task_names: list[str]) -> dict:
             starts = informative[:, 1:] & ~informative[:, :-1]
             counts = informative[:, 0].astype(np.int64) + starts.sum(axis=1)
             info["motifs_per_sequence"] = _count_distribution(counts, "ground_truth_runs")
+            info["motifs_per_seq_source"] = GROUND_TRUTH_RUNS
     return info
 
 
@@ -61,6 +71,8 @@ def summary(dataset: SeqDataset) -> dict:
     > 0.5 per task), ``motifs_per_sequence`` (mean, min, max and histogram of the number of
     embedded motifs, counted from ``motif_sites`` when present, else as runs of
     non-uniform ground-truth columns, where abutting motifs count as one run),
+    ``motifs_per_seq_source`` (which of the two counts is shown: ``"motif table"`` or
+    ``"ground-truth runs"``; None without either),
     ``ground_truth_coverage`` (fraction of positions whose ground-truth column differs from
     the background, :func:`seqlens.data.ground_truth.background_positions`), ``background``
     (the background frequencies, None = uniform), ``has_ground_truth`` and

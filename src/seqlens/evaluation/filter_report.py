@@ -7,37 +7,65 @@ TFs (:func:`seqlens.tomtom.match_statistics`; TF names from :func:`ground_truth_
 when the split has ground truth, the motif localisation AUROC of the filter scan next to
 that of the true PWMs (:func:`filter_localization`). It returns a :class:`FilterReport`
 holding every table and statistic; writing files is the caller's business.
+
+Uninformative filters
+---------------------
+A filter PPM with little information (a dead filter, or one whose sites are background)
+is close to uniform, and Tomtom still gives it significant hits: near-uniform width-19
+PPMs match long motifs such as CTCF (MA1929.2, MA1930.2) or ZNF354A (MA1978.2) of JASPAR
+2024 at p ~ 1e-12, which would inflate the "other-only" fraction (paper 002 set such
+hits aside). A filter whose total information content is below ``min_information`` bits
+(:data:`DEFAULT_MIN_INFORMATION`, 2) is therefore category ``uninformative``: its Tomtom
+rows stay in the table, but none of its hits is counted (``n_significant`` 0, no best hit,
+no ground-truth TF). The default, 2 bits, is the information of one fully specified position: every
+motif of JASPAR 2016 and 2024 carries at least 5.4 and 6.0 bits (median 13 and 12), so no
+real motif is near it; a filter with at most one site (uniform PPM, 0 bits) and a filter
+firing on background, whose PPM averages n random windows (sampling noise alone gives
+about ``3 W / (2 n ln 2)`` bits for width W: 1.4 bits for 30 windows of width 19, 0.4 for
+100), fall below it; a weakly tuned filter with some real preference (2.4 bits over 4,755
+sites for a randomly initialised filter in the tests) keeps its hits. The PPM of very few
+windows is noisier (20 windows of width 19: about 2 bits, up to 2.8 seen), so raise the
+threshold when filters have few sites; pass ``min_information=0`` to count every hit.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..errors import SeqlensError
-from ..motifs import load_motifs
+from ..errors import MotifError, SeqlensError
+from ..motifs import get_motif, load_motifs
 from ..tomtom import DEFAULT_CRITERION, MATCH_CRITERIA, best_hits, check_criterion, match_statistics, tomtom_table
 from .filters import FilterAlignment, filter_alignment
 from .localization import filter_scan, localization_auroc, pwm_scan
 from .summary import summarize
 
+#: Filters whose PPM carries fewer bits in all are ``uninformative`` (see the module docstring).
+DEFAULT_MIN_INFORMATION = 2.0
+
 #: Task names that are not TF names (the default of a one-task dataset).
 GENERIC_TASK_NAMES = ("label",)
 
 
-def ground_truth_tfs(dataset=None, split=None, tfs: str | Sequence[str] | None = None, given_as: str = "given") -> tuple[list[str], str]:
+def ground_truth_tfs(dataset=None, split=None, tfs: str | Sequence[str] | None = None, given_as: str = "given",
+                     database=None) -> tuple[list[str], str]:
     """The TF names the filters should match, and where they came from.
 
     In order: ``tfs`` (a list, or a comma-separated string; source ``given_as``); the
     generator's metadata of ``dataset`` (``core_motifs`` of the regulatory-code task: the
     background motifs of its negatives are not ground truth; ``tfs`` of the multitask task);
     the motifs embedded in sequences of ``split`` with a positive label (motif sites); the
-    dataset's task names unless generic (``label``, ``task_0`` ...). Empty (source
-    ``"none"``) when none applies. ``dataset`` is a :class:`seqlens.data.SeqDataset`,
-    ``split`` a :class:`seqlens.data.Split` (either may be None).
+    dataset's task names unless generic (``label``, ``task_0`` ...), keeping only those that
+    name a motif: a motif of ``database`` (motifs; names compared case-insensitively) or one
+    that :func:`seqlens.motifs.get_motif` finds in JASPAR 2016. A task name such as
+    ``oct4_vs_mafk`` names no motif, so it is no ground truth (a warning says so) rather
+    than a TF no filter can match. Empty (source ``"none"``) when none applies. ``dataset``
+    is a :class:`seqlens.data.SeqDataset`, ``split`` a :class:`seqlens.data.Split` (either
+    may be None).
     """
     if tfs is not None:
         items = tfs.split(",") if isinstance(tfs, str) else list(tfs)
@@ -56,8 +84,28 @@ def ground_truth_tfs(dataset=None, split=None, tfs: str | Sequence[str] | None =
         if len(sites):
             return list(dict.fromkeys(sites["motif"])), "motif sites of positive sequences"
     task_names = getattr(dataset, "task_names", None) or []
-    names = [t for t in task_names if t not in GENERIC_TASK_NAMES and not t.startswith("task_")]
+    candidates = [t for t in task_names if t not in GENERIC_TASK_NAMES and not t.startswith("task_")]
+    names = [t for t in candidates if _names_a_motif(t, database)]
+    unresolved = [t for t in candidates if t not in names]
+    if unresolved:
+        warnings.warn(
+            f"task name{'s' if len(unresolved) > 1 else ''} {', '.join(map(repr, unresolved))} "
+            f"name{'' if len(unresolved) > 1 else 's'} no motif, so {'they are' if len(unresolved) > 1 else 'it is'} "
+            "not taken as ground-truth TFs" + ("" if names else ": no ground truth, hits only (pass --tfs / tfs=)"),
+            stacklevel=2,
+        )
     return names, "task names" if names else "none"
+
+
+def _names_a_motif(name: str, database=None) -> bool:
+    """Whether ``name`` is the name of a motif of ``database`` (motifs) or a JASPAR 2016 name or ID."""
+    if database is not None and name.casefold() in {str(m.name).casefold() for m in database}:
+        return True
+    try:
+        get_motif(name)
+    except (MotifError, SeqlensError):
+        return False
+    return True
 
 
 def filter_localization(model, split, motifs: Sequence = (), batch_size: int = 256, device=None) -> dict:
@@ -94,12 +142,16 @@ class FilterReport:
     tomtom : every (filter, database motif) pair (:func:`seqlens.tomtom.tomtom_table`).
     per_filter : the alignment table (``filter``, ``name``, ``n_sites`` ...) with each
         filter's best significant hit (``n_significant``, ``best_target_id``,
-        ``best_target_name``, ``best_p_value``), ``ground_truth_tf`` (with TFs) and
-        ``category`` (``ground_truth`` / ``other`` / ``none``; without TFs only ``other`` /
-        ``none``).
+        ``best_target_name``, ``best_p_value``), ``ground_truth_tf`` (with TFs),
+        ``informative`` (``information >= min_information``) and ``category``
+        (``ground_truth`` / ``other`` / ``none`` / ``uninformative``; without TFs no
+        ``ground_truth``). An uninformative filter has no counted hit.
     coverage : one row per ground-truth TF (None without TFs).
-    statistics : match statistics (``match_fraction``, ``other_fraction``, ``tf_coverage``,
-        ``criterion`` ...; None without TFs).
+    statistics : match statistics (``match_fraction``, ``other_fraction``,
+        ``no_match_fraction``, ``uninformative_fraction`` (the four add up to 1, over all
+        filters), ``n_uninformative``, ``min_information``, ``tf_coverage``, ``criterion``
+        ...; None without TFs).
+    n_uninformative, min_information : filters set aside as uninformative, and the threshold.
     ground_truth_tfs, ground_truth_source : the TF names and where they came from.
     localization : :func:`filter_localization` (None without ground truth or when skipped).
     criterion : how a filter is counted for a TF (a key of :data:`seqlens.tomtom.MATCH_CRITERIA`).
@@ -119,6 +171,12 @@ class FilterReport:
     evalue: float | None
     qvalue: float | None
     n_database_motifs: int
+    min_information: float = DEFAULT_MIN_INFORMATION
+
+    @property
+    def n_uninformative(self) -> int:
+        """Filters whose PPM carries fewer than ``min_information`` bits (no hit counted for them)."""
+        return int((self.per_filter["category"] == "uninformative").sum())
 
     @property
     def motifs(self) -> list:
@@ -139,6 +197,9 @@ def hit_label(row) -> str:
     """A filter's best significant hit for logo titles and summaries, ``*`` marking one counted for a ground-truth TF."""
     if row.category == "none":
         return "no match"
+    if row.category == "uninformative":
+        information = getattr(row, "information", None)
+        return "uninformative" if information is None or pd.isna(information) else f"uninformative ({information:.1f} bits)"
     name = f"{row.best_target_name} ({row.best_target_id})"
     return f"{name}, p={row.best_p_value:.1e}" + (" *" if row.category == "ground_truth" else "")
 
@@ -169,6 +230,7 @@ def filter_report(
     trim: bool = False,
     exclude: Iterable[str] = (),
     localization: bool = True,
+    min_information: float = DEFAULT_MIN_INFORMATION,
     batch_size: int = 256,
     device=None,
 ) -> FilterReport:
@@ -191,6 +253,8 @@ def filter_report(
     threshold, window, trim : filter alignment (:func:`filter_alignment`).
     exclude : database motif names or IDs to leave out (002 dropped Gmeb1).
     localization : also score motif localisation (when ``split`` has ground truth).
+    min_information : filters whose PPM has less total information content (bits) are
+        ``uninformative`` and none of their Tomtom hits is counted (module docstring; 0 counts all).
 
     Returns
     -------
@@ -202,14 +266,22 @@ def filter_report(
     motifs = load_motifs(database)
     alignment = filter_alignment(model, split.X, threshold=threshold, window=window, trim=trim,
                                  batch_size=batch_size, device=device)
+    if not min_information >= 0:
+        raise SeqlensError(f"min_information must be >= 0 bits, got {min_information}")
     table = tomtom_table(alignment.motifs, targets=motifs, exclude=list(exclude))
-    tf_names, tf_source = ground_truth_tfs(dataset, split, tfs, tfs_given_as)
+    informative = (alignment.table["information"] >= min_information).to_numpy()
+    counted = _without_uninformative(table, informative)
+    tf_names, tf_source = ground_truth_tfs(dataset, split, tfs, tfs_given_as, database=motifs)
     if tf_names:
-        matches = match_statistics(table, tf_names, evalue=evalue, qvalue=qvalue, criterion=criterion)
+        matches = match_statistics(counted, tf_names, evalue=evalue, qvalue=qvalue, criterion=criterion)
         per_filter, coverage, stats = matches.per_filter, matches.coverage, matches.summary
     else:
-        per_filter, coverage, stats = _best_hits_only(table, evalue, qvalue), None, None
+        per_filter, coverage, stats = _best_hits_only(counted, evalue, qvalue), None, None
     per_filter = alignment.table.merge(per_filter.rename(columns={"query": "name"}), on="name", how="left")
+    per_filter.insert(per_filter.columns.get_loc("information") + 1, "informative", informative)
+    per_filter.loc[~informative, "category"] = "uninformative"
+    if stats is not None:
+        stats = _with_uninformative(stats, per_filter, min_information)
     local = None
     if localization and split.ground_truth is not None:
         folded = {t.casefold() for t in tf_names}
@@ -227,4 +299,27 @@ def filter_report(
         evalue=evalue,
         qvalue=qvalue,
         n_database_motifs=int(table.attrs["n_targets"]),
+        min_information=float(min_information),
     )
+
+
+def _without_uninformative(table: pd.DataFrame, informative: np.ndarray) -> pd.DataFrame:
+    """``table`` with no significant row for an uninformative query (its E- and q-values set to infinity)."""
+    dropped = ~informative[table["query_index"].to_numpy()]
+    if not dropped.any():
+        return table
+    counted = table.copy()
+    counted.loc[dropped, ["e_value", "q_value"]] = np.inf
+    return counted
+
+
+def _with_uninformative(stats: dict, per_filter: pd.DataFrame, min_information: float) -> dict:
+    """Match statistics with the uninformative filters counted apart (fractions over all filters)."""
+    n_filters = len(per_filter)
+    n_uninformative = int((per_filter["category"] == "uninformative").sum())
+    out = dict(stats)
+    out["no_match_fraction"] = float((per_filter["category"] == "none").sum() / n_filters)
+    out["uninformative_fraction"] = float(n_uninformative / n_filters)
+    out["n_uninformative"] = n_uninformative
+    out["min_information"] = float(min_information)
+    return out

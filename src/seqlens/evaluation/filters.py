@@ -30,7 +30,7 @@ import torch
 
 from ..errors import DataFormatError, MotifError, SeqlensError
 from ..models.state import model_state
-from ..motifs import Motif
+from ..motifs import Motif, information_content
 from ..validation import as_array, as_one_hot_array, check_int
 
 #: Windows gathered per block when averaging the sites of one filter (bounds memory).
@@ -106,7 +106,9 @@ class FilterAlignment:
         one site gets a uniform PPM (as the originals) and ``counts`` None.
     table : one row per filter: ``filter`` (index), ``name``, ``max_activation`` (over the
         dataset), ``n_hits`` (positions above the threshold), ``n_sites`` (hits whose window
-        lies inside the sequence: the windows averaged) and ``width`` (after trimming).
+        lies inside the sequence: the windows averaged), ``width`` (after trimming) and
+        ``information`` (the motif's total information content in bits,
+        :func:`seqlens.motifs.information_content` summed over its columns; 0 for a uniform PPM).
     """
 
     motifs: list[Motif]
@@ -193,8 +195,9 @@ def filter_alignment(
             except MotifError:
                 pass  # no informative column: nothing to trim to, keep the whole window
         motifs.append(motif)
-        rows.append((f, motif.name, max_activation, int(positions.size), int(seqs.size), motif.width))
-    table = pd.DataFrame(rows, columns=["filter", "name", "max_activation", "n_hits", "n_sites", "width"])
+        information = float(information_content(motif.ppm).sum())
+        rows.append((f, motif.name, max_activation, int(positions.size), int(seqs.size), motif.width, information))
+    table = pd.DataFrame(rows, columns=["filter", "name", "max_activation", "n_hits", "n_sites", "width", "information"])
     return FilterAlignment(motifs=motifs, table=table)
 
 
