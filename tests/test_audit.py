@@ -161,12 +161,13 @@ def test_cli_audit_torchscript_copy(workspace, capsys):
     deepshap = rows["maps recover the ground truth: deepshap (raw)"]
     assert deepshap["verdict"] == "not available" and "TorchScript" in deepshap["reason"]
     assert rows["maps recover the ground truth: saliency (corrected)"]["verdict"] != "not available"
-    # a traced module keeps no Conv1d geometry: the filters are not available, GIA embeds the data's TFs instead
+    # a traced module keeps no Conv1d attributes: the geometry is read from its graph, so filters are analysed
     filters = rows["first-layer filters match JASPAR motifs"]
-    assert filters["verdict"] != "not available" or "TorchScript" in filters["reason"]
+    assert filters["verdict"] != "not available", filters
     assert any(check.startswith("GIA: ") and row["verdict"] != "not available" for check, row in rows.items())
+    # its layers are re-drawn by their original class names: the randomisation check runs
     randomised = rows["randomisation check: saliency maps of a weight-randomised copy differ"]
-    assert randomised["verdict"] == "not available" and "TorchScript" in randomised["reason"]
+    assert randomised["verdict"] != "not available", randomised
 
 
 def test_cli_audit_prints_the_summary(workspace, capsys):

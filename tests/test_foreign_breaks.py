@@ -210,6 +210,141 @@ def test_fast_ism_fallback_names_the_real_cause(X, model_class, reason):
     assert torch.allclose(fast, ism(model, X, fast=False), atol=1e-6)
 
 
+class DilatedResidual(nn.Module):
+    """bpnet-lite's BPNet in miniature: a residual stack of dilated convolutions, a trimmed
+    profile head and a count head on the mean of the trimmed stack (``forward(X, X_ctl=None)``)."""
+
+    def __init__(self, n_layers: int = 3, trim: int = 4):
+        super().__init__()
+        torch.manual_seed(3)
+        self.trim = trim
+        self.iconv = nn.Conv1d(4, 5, 7, padding=3)
+        self.irelu = nn.ReLU()
+        self.rconvs = nn.ModuleList(nn.Conv1d(5, 5, 3, padding=2**i, dilation=2**i) for i in range(1, n_layers + 1))
+        self.rrelus = nn.ModuleList(nn.ReLU() for _ in range(n_layers))
+        self.fconv = nn.Conv1d(5, 1, 5, padding=2)
+        self.linear = nn.Linear(5, 1)
+
+    def forward(self, X, X_ctl=None):
+        start, end = self.trim, X.shape[2] - self.trim
+        X = self.irelu(self.iconv(X))
+        for conv, relu in zip(self.rconvs, self.rrelus):
+            X = torch.add(X, relu(conv(X)))
+        profile = self.fconv(X)[:, :, start:end]
+        counts = self.linear(torch.mean(X[:, :, start:end], dim=2))
+        return profile, counts
+
+
+class Counts(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, X):
+        return self.model(X)[1]
+
+
+class Profile(nn.Module):
+    """A profile summary: the profile head's fconv is windowed too."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, X):
+        return self.model(X)[0].sum(dim=(1, 2))[:, None]
+
+
+class SkipOnInput(nn.Module):
+    """X itself is a residual operand (4 -> 4 channels), folded batch norm, in-place ReLU
+    read again by a later skip, a pool between two residual blocks."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(4)
+        self.conv0 = nn.Conv1d(4, 4, 3, padding=1)
+        self.bn = nn.BatchNorm1d(4)
+        self.relu = nn.ReLU(inplace=True)
+        self.pool = nn.MaxPool1d(2)
+        self.conv1 = nn.Conv1d(4, 4, 5, padding="same")
+        self.drop = nn.Dropout(0.2)
+        self.dense = nn.Linear(4 * (L // 2), 2)
+
+    def forward(self, X):
+        h = self.relu(self.bn(self.conv0(X))) + X
+        h = self.drop(self.pool(h))
+        h = h + self.relu(self.conv1(h))
+        return self.dense(h.flatten(1))
+
+
+def _eval_bn(model):
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm1d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+    return model.double().eval()
+
+
+@pytest.mark.parametrize("make", [lambda: Counts(DilatedResidual()), lambda: Profile(DilatedResidual()), SkipOnInput],
+                         ids=["bpnet-counts", "bpnet-profile", "skip-on-input"])
+def test_fast_ism_windows_residual_connections(make):
+    """Sums of chain activations are windowed (their window is the union of the operands'):
+    no fallback, and every mutant's output equals the whole model's within float64 rounding."""
+    model = _eval_bn(make())
+    X = one_hot(3, L, seed=5).double()
+    X[1, :, 7] = 0.25  # a column that is not one-hot goes through the whole model
+    fast, caught = _fast_ism(model, X)
+    assert caught == []
+    naive = ism(model, X, fast=False)
+    assert torch.allclose(fast, naive, atol=1e-10) and naive.abs().max() > 1e-3
+    patch = X[0, :, :5]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        got = patch_predictions(model, X, patch)
+    want = torch.stack([model(torch.cat([X[:, :, :p], patch.expand(3, -1, -1), X[:, :, p + 5:]], dim=2))[:, 0]
+                        for p in range(L - 4)], dim=1).detach()
+    assert torch.allclose(got, want, atol=1e-10)
+
+
+def test_fast_ism_stops_the_chain_before_a_skip_it_cannot_window(X):
+    """An early activation read by the tail (a skip past the chain's end) cuts the chain
+    where no earlier activation is read later: still windowed, still exact."""
+
+    class LateSkip(nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(6)
+            self.conv0, self.conv1 = nn.Conv1d(4, 3, 3, padding=1), nn.Conv1d(3, 3, 3, padding=1)
+            self.dense = nn.Linear(3 * L, 1)
+
+        def forward(self, X):
+            h = torch.relu(self.conv0(X))  # torch.relu is not a module: the chain ends at conv0
+            return self.dense((self.conv1(h) * h).flatten(1))
+
+    model = LateSkip().double().eval()
+    fast, caught = _fast_ism(model, X.double())
+    assert caught == []
+    assert torch.allclose(fast, ism(model, X.double(), fast=False), atol=1e-12)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("bpnetlite") is None, reason="bpnet-lite is not installed")
+def test_fast_ism_on_bpnet_lite_equals_tangermeme():
+    """bpnet-lite's BPNet count head: windowed (no fallback) and equal to tangermeme's ISM
+    (mean-centred there: compare after centring ours)."""
+    from bpnetlite import BPNet
+    from bpnetlite.bpnet import CountWrapper
+    from tangermeme.saturation_mutagenesis import saturation_mutagenesis
+
+    torch.manual_seed(0)
+    model = CountWrapper(BPNet(n_filters=8, n_layers=4, n_outputs=1, n_control_tracks=0, trimming=20, verbose=False)).double().eval()
+    X = one_hot(2, 160, seed=7).double()
+    ours, caught = _fast_ism(model, X)
+    assert caught == []
+    assert torch.allclose(ours, ism(model, X, fast=False), atol=1e-10)
+    theirs = saturation_mutagenesis(model, X, hypothetical=True, fast=False)
+    assert torch.allclose(ours - ours.mean(dim=1, keepdim=True), theirs, atol=1e-8)
+
+
 # ---------------------------------------------------------------------------------------
 # 3. devices and inference mode
 

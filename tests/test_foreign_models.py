@@ -25,6 +25,7 @@ from seqlens.models import (
     load_foreign_model,
     load_weights,
     probe_outputs,
+    randomized_copy,
     select_output,
 )
 from seqlens.motifs import load_jaspar, resolve_motifs, write_meme
@@ -415,3 +416,47 @@ def test_layer_option_on_a_seqlens_run_matches_the_zoo_analysis(workspace, capsy
     assert a["n_sites"].tolist() == b["n_sites"].tolist()
     message = _one_line_error(capsys, "attribute", tmp_path / "run", "--data", data, "-o", tmp_path / "x.h5", "--output-head", "0")
     assert "--output-head applies to a model file or --model-class" in message
+
+
+# ---------------------------------------------------------------------------------------
+# traced TorchScript: first-layer geometry from the graph, layers run node by node, re-drawn copies
+
+
+def _traced_and_loaded(model, length, tmp_path):
+    traced = torch.jit.trace(model, torch.zeros(1, 4, length))
+    traced.save(str(tmp_path / "model.ts"))
+    return traced, torch.jit.load(str(tmp_path / "model.ts"))
+
+
+@pytest.mark.parametrize("activation", [nn.ReLU(), nn.GELU(approximate="tanh"), nn.LeakyReLU(0.3), nn.PReLU(6)],
+                         ids=["relu", "gelu-tanh", "leaky", "prelu"])
+@pytest.mark.parametrize("padding", [4, "same"])
+def test_traced_first_layer_has_the_geometry_and_activations_of_the_original(activation, padding, tmp_path):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv1d(4, 6, 5, padding=padding, dilation=2, groups=1), nn.BatchNorm1d(6, eps=1e-2),
+                          activation, nn.Flatten(), nn.LazyLinear(1))
+    model(torch.zeros(1, 4, 16))
+    model[1].running_mean.uniform_(-1, 1)
+    model[1].running_var.uniform_(0.5, 2.0)
+    model.eval()
+    X = torch.randn(3, 4, 16)
+    want = model[2](model[1](model[0](X)))
+    for foreign in _traced_and_loaded(model, 16, tmp_path):
+        layer = first_convolution(foreign)
+        assert layer.conv.dilation == (2,) and layer.conv.padding == model[0].padding and layer.after_names == ["1", "2"]
+        assert torch.allclose(layer.activations(X), want, atol=1e-6)
+
+
+def test_randomized_copy_redraws_a_traced_model(tmp_path):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv1d(4, 6, 5), nn.BatchNorm1d(6), nn.ReLU(), nn.Flatten(), nn.Linear(6 * 12, 1)).eval()
+    model[1].running_mean.fill_(0.5)
+    _, loaded = _traced_and_loaded(model, 16, tmp_path)
+    copy = randomized_copy(loaded, seed=3)
+    again = randomized_copy(loaded, seed=3)
+    conv_weights = [dict(m.named_parameters())["0.weight"] for m in (loaded, copy, again)]
+    assert not torch.equal(conv_weights[0], conv_weights[1]) and torch.equal(conv_weights[1], conv_weights[2])
+    assert torch.equal(getattr(copy, "1").running_mean, torch.zeros(6))
+    assert torch.equal(getattr(loaded, "1").running_mean, torch.full((6,), 0.5))  # the model is untouched
+    limit = (6 / (4 * 5 + 6 * 5)) ** 0.5  # glorot_uniform on the conv's fans
+    assert conv_weights[1].abs().max() <= limit

@@ -4,16 +4,18 @@ Private to :mod:`seqlens.attribution`; its users are :func:`seqlens.attribution.
 (single-letter substitutions, :meth:`FastISM.substitute`) and
 :func:`seqlens.attribution.ism.patch_predictions` (a ``(4, W)`` patch written over ``W``
 columns, :meth:`FastISM.patch`). An engine handles edits of one width ``W`` (``width=``,
-1 for ISM). The model is traced with ``torch.fx``; the chain of length-local layers at its
-input (``Conv1d`` with stride 1, batch norm, pointwise activations, dropout, zero padding,
-``MaxPool1d``/``AvgPool1d``) is run only on the window of columns an edit can change. The
+1 for ISM). :mod:`seqlens.attribution._ism_chain` traces the model and finds the chain of
+length-local layers at its input (``Conv1d`` with stride 1, batch norm, pointwise
+activations, dropout, zero padding, ``MaxPool1d``/``AvgPool1d``, residual sums), which is
+run only on the window of columns an edit can change. The
 first convolution is linear, so its output changes by the (``W``-column) change of its
 input times its kernel; every later convolution recomputes the outputs of the window from
 the window and the wild type's columns beside it (or, with many input channels, adds the
 change of its window), with batch norm folded into its weights; pointwise layers run on
-the window; pools recompute the outputs the window touches. Where the chain ends (flatten,
-dense, recurrent, attention, residual branch) the window is written into the wild type's
-activation and the rest of the model (the tail) runs at full size on every mutant.
+the window; pools recompute the outputs the window touches; a sum's window is the union of
+its operands' windows (e.g. bpnet-lite's dilated residual stack). Where the chain ends
+(flatten, dense, recurrent, attention, a skip past the chain) the window is written into the
+wild type's activation and the rest of the model (the tail) runs at full size on every mutant.
 
 Positions (an edit's first column) are processed in groups whose windows line up alike
 with every pooling grid, so the windows of a group's mutants are dense tensors and every
@@ -30,8 +32,6 @@ defaults). A forward may read the shape of ``X`` or of a chain activation (``X.s
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,7 +40,18 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from ._core import progress, row_chunks, select_target
-from .deepshap import has_rescale_rule
+from ._ism_chain import (
+    Unsupported,
+    _CalledWithX,
+    _chain_shape,
+    _channel_affine,
+    _is_shape_accessor,
+    _local_chain,
+    _reads,
+    _ShapeTracer,
+    _Step,
+    _steps,
+)
 
 # Default size of a fast-path call: the mutants whose windows hold about this many numbers
 # (fewer and the fixed cost per call dominates, more and the windows leave the caches).
@@ -77,268 +88,6 @@ _POOL_REDUCTION_MAX_COLUMNS = 8
 
 # the three substituted letters of each wild-type letter (row)
 _OTHER_LETTERS = torch.tensor([[1, 2, 3], [0, 2, 3], [0, 1, 3], [0, 1, 2]])
-
-
-class Unsupported(Exception):
-    """Raised while setting up :class:`FastISM` when a model cannot use it (reason in args)."""
-
-
-# ---------------------------------------------------------------------------------------
-# Tracing
-
-
-_SHAPE_ATTRS = ("shape", "ndim", "dtype", "device")
-_SHAPE_METHODS = ("dim", "size")
-
-
-def _is_shape_accessor(node: fx.Node) -> bool:
-    return (node.op == "call_function" and node.target is getattr and node.args[1] in _SHAPE_ATTRS) or (
-        node.op == "call_method" and node.target in _SHAPE_METHODS
-    )
-
-
-def _ancestors(node: fx.Node) -> set[fx.Node]:
-    seen, stack = set(), [node]
-    while stack:
-        n = stack.pop()
-        if n not in seen:
-            seen.add(n)
-            stack.extend(n.all_input_nodes)
-    return seen
-
-
-class _ShapeTracer(fx.Tracer):
-    """``torch.fx`` tracer that keeps pointwise activations as leaves and resolves
-    control flow on input *shapes* (e.g. a model's input check) with an example input.
-
-    A condition that depends on tensor values rather than shapes still fails to trace.
-    """
-
-    def __init__(self, example: torch.Tensor):
-        super().__init__()
-        self.example = example
-
-    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        return has_rescale_rule(m) or super().is_leaf_module(m, qualname)
-
-    def to_bool(self, obj: fx.Proxy) -> bool:
-        stack, seen = [obj.node], set()
-        while stack:  # between the condition and any tensor there must be a shape accessor
-            n = stack.pop()
-            if n in seen or _is_shape_accessor(n):
-                continue
-            seen.add(n)
-            if n.op != "call_function" or getattr(n.target, "__module__", None) not in ("_operator", "builtins"):
-                return super().to_bool(obj)  # raises fx's TraceError
-            stack.extend(n.all_input_nodes)
-        needed = _ancestors(obj.node)
-        values: dict[fx.Node, object] = {}
-        with torch.no_grad():
-            for n in self.graph.nodes:
-                if n not in needed:
-                    continue
-                args = fx.node.map_arg(n.args, values.__getitem__)
-                kwargs = fx.node.map_arg(n.kwargs, values.__getitem__)
-                if n.op == "placeholder":
-                    values[n] = self.example
-                elif n.op == "get_attr":
-                    values[n] = self.root
-                    for part in n.target.split("."):
-                        values[n] = getattr(values[n], part)
-                elif n.op == "call_module":
-                    values[n] = self.root.get_submodule(n.target)(*args, **kwargs)
-                elif n.op == "call_method":
-                    values[n] = getattr(args[0], n.target)(*args[1:], **kwargs)
-                else:
-                    values[n] = n.target(*args, **kwargs)
-        return bool(values[obj.node])
-
-
-class _CalledWithX(nn.Module):
-    """``model(X)``: what is traced, so optional ``forward`` arguments keep their defaults."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-
-    def forward(self, X):
-        return self.model(X)
-
-
-def _chain_shape(boundary: torch.Tensor, shape: tuple, name: str, *args, **kwargs):
-    """In the tail, a shape accessor ``name`` of a chain activation (``X`` or a layer's
-    output) whose wild-type shape (one sequence) is ``shape``: the batch is the mutants'."""
-    size = torch.Size((boundary.shape[0], *shape[1:]))
-    if name in ("ndim", "dim"):
-        return len(size)
-    if name == "dtype":
-        return boundary.dtype
-    if name == "device":
-        return boundary.device
-    if name == "size" and (args or kwargs):
-        return size[args[0] if args else kwargs["dim"]]
-    return size
-
-
-def _line(node: fx.Node) -> str:
-    """``" at model.py line 12"``: where in ``forward`` the traced ``node`` comes from ("" if unknown)."""
-    found = [(file, line) for file, line in re.findall(r'File "([^"]+)", line (\d+)', node.stack_trace or "")
-             if f"{os.sep}torch{os.sep}" not in file and f"{os.sep}seqlens{os.sep}attribution{os.sep}" not in file]
-    return f" at {os.path.basename(found[-1][0])} line {found[-1][1]}" if found else ""
-
-
-def _operation(node: fx.Node, modules: dict) -> str:
-    """A traced operation for a message: ``"transpose"``, ``"conv (Conv1d(...))"``, ``"torch.cat"``."""
-    if node.op == "call_module":
-        name = node.target.removeprefix("model.")
-        return f"{name} ({modules[node.target]})"
-    if node.op == "call_method":
-        return str(node.target)
-    if node.op == "output":
-        return "the output"
-    module = getattr(node.target, "__module__", None) or ""
-    name = getattr(node.target, "__name__", str(node.target))
-    return f"{'torch.' if module.startswith('torch') else ''}{name}"
-
-
-def _why_no_chain(node: fx.Node, users: list[fx.Node], modules: dict) -> str:
-    """Why no stride-1 ``Conv1d`` chain starts at ``node`` (the input or the last layer taken),
-    whose users other than shape accessors are ``users``."""
-    what = "X" if node.op == "placeholder" else f"the output of {node.target.removeprefix('model.')}"
-    if not users:
-        return f"{what} is not used by forward"
-    if len(users) > 1:
-        listed = ", ".join(f"{_operation(u, modules)}{_line(u)}" for u in users)
-        return f"{what} feeds {len(users)} operations ({listed}), not one stride-1 Conv1d"
-    (user,) = users
-    if user.op == "call_module" and (user.args != (node,) or user.kwargs):
-        return f"forward calls {_operation(user, modules)} with more than {what}{_line(user)}"
-    if user.op == "call_module":
-        module = modules[user.target]
-        return f"the first layer on {what} is {module}, not a stride-1 Conv1d or another layer the fast path windows{_line(user)}"
-    return f"forward applies {_operation(user, modules)} to {what}{_line(user)} before any stride-1 Conv1d"
-
-
-# ---------------------------------------------------------------------------------------
-# The chain's layers and the windowed steps made of them
-
-
-_POINTWISE = (nn.BatchNorm1d, nn.Identity, nn.Dropout, nn.AlphaDropout, nn.FeatureAlphaDropout)
-
-
-@dataclass
-class _Layer:
-    kind: str  # "conv", "pointwise", "pool" or "pad"
-    module: nn.Module
-    kernel: int = 1
-    dilation: int = 1
-    stride: int = 1
-    pad_left: int = 0
-
-
-def _as_layer(module: nn.Module) -> _Layer | None:
-    """Describe ``module`` as a length-local layer, or None if the fast path cannot window it."""
-    if isinstance(module, nn.Conv1d):
-        (k,), (d,), (s,) = module.kernel_size, module.dilation, module.stride
-        if module.groups != 1 or module.padding_mode != "zeros" or s != 1:
-            return None
-        if module.padding == "same":
-            left = d * (k - 1) // 2
-            return _Layer("conv", module, k, d, 1, left)
-        if module.padding == "valid":
-            return _Layer("conv", module, k, d, 1, 0)
-        (p,) = module.padding
-        return _Layer("conv", module, k, d, 1, p)
-    if isinstance(module, (nn.MaxPool1d, nn.AvgPool1d)):
-        k = module.kernel_size if isinstance(module.kernel_size, int) else module.kernel_size[0]
-        s = module.stride if isinstance(module.stride, int) else module.stride[0]
-        pad = module.padding if isinstance(module.padding, int) else module.padding[0]
-        d = getattr(module, "dilation", 1)
-        d = d if isinstance(d, int) else d[0]
-        if pad != 0 or module.ceil_mode or getattr(module, "return_indices", False):
-            return None
-        return _Layer("pool", module, k, d, s)
-    if isinstance(module, nn.ConstantPad1d) and module.value == 0 and min(module.padding) >= 0:
-        return _Layer("pad", module, pad_left=module.padding[0])
-    if isinstance(module, nn.BatchNorm1d) and module.running_var is None:
-        return None  # normalises with the statistics of the batch: not a per-sequence layer
-    if isinstance(module, _POINTWISE) or has_rescale_rule(module):
-        return _Layer("pointwise", module)
-    return None
-
-
-def _is_identity(module: nn.Module) -> bool:
-    return isinstance(module, (nn.Identity, nn.Dropout, nn.AlphaDropout, nn.FeatureAlphaDropout)) and not module.training
-
-
-def _channel_affine(module: nn.Module) -> tuple[torch.Tensor | float, torch.Tensor | float] | None:
-    """``(scale, shift)`` (per channel ``(C,)``, or floats) of a layer that is
-    ``x -> scale * x + shift`` in eval mode (batch norm with running statistics, identity,
-    dropout), else None."""
-    if _is_identity(module):
-        return 1.0, 0.0
-    if isinstance(module, nn.BatchNorm1d) and not module.training and module.running_var is not None:
-        scale = torch.rsqrt(module.running_var.detach() + module.eps)
-        if module.affine:
-            scale = scale * module.weight.detach()
-        shift = -module.running_mean.detach() * scale
-        return scale, (shift + module.bias.detach() if module.affine else shift)
-    return None
-
-
-@dataclass
-class _Step:
-    """One step of the windowed chain, reading wild-type activation ``act_in``.
-
-    ``conv``: ``weight`` and ``bias`` with the affine layers that follow it (batch norm in
-    eval mode) folded in; ``act_out`` is the output of the last of those; ``pool`` and
-    ``pointwise``: ``module``; ``pad``: ``pad_left``.
-    """
-
-    kind: str
-    act_in: int
-    act_out: int
-    module: nn.Module | None = None
-    weight: torch.Tensor | None = None
-    bias: torch.Tensor | None = None
-    weight_2d: torch.Tensor | None = None  # weight as a channels-last (C_out, C_in, 1, k)
-    weight_taps: torch.Tensor | None = None  # weight as (C_in, k * C_out)
-    weight_column: torch.Tensor | None = None  # taps reversed: one input column -> k outputs
-    span: int = 0
-    dilation: int = 1
-    stride: int = 1
-    pad_left: int = 0
-
-
-def _steps(layers: list[_Layer]) -> list[_Step]:
-    """The chain's layers as windowed steps: affine layers after a convolution are folded
-    into its weight and bias, identities and eval-mode dropout are left out."""
-    steps, i = [], 0
-    while i < len(layers):
-        layer = layers[i]
-        span = layer.dilation * (layer.kernel - 1)
-        if layer.kind == "conv":
-            conv, j = layer.module, i + 1
-            weight = conv.weight.detach()
-            bias = conv.bias.detach() if conv.bias is not None else weight.new_zeros(weight.shape[0])
-            while j < len(layers) and (affine := _channel_affine(layers[j].module)) is not None:
-                scale, shift = (torch.as_tensor(v).to(weight) for v in affine)
-                weight, bias, j = weight * scale.reshape(-1, 1, 1), bias * scale + shift, j + 1
-            weight_2d = weight[:, :, None].contiguous(memory_format=torch.channels_last)
-            weight_taps = weight.permute(1, 2, 0).reshape(weight.shape[1], -1).contiguous()
-            weight_column = weight.flip(2).permute(1, 2, 0).reshape(weight.shape[1], -1).contiguous()
-            steps.append(_Step("conv", i, j, weight=weight, bias=bias, weight_2d=weight_2d, weight_taps=weight_taps,
-                               weight_column=weight_column, span=span, dilation=layer.dilation, pad_left=layer.pad_left))
-            i = j
-            continue
-        if layer.kind == "pool":
-            steps.append(_Step("pool", i, i + 1, module=layer.module, span=span, dilation=layer.dilation, stride=layer.stride))
-        elif layer.kind == "pad":
-            steps.append(_Step("pad", i, i + 1, pad_left=layer.pad_left))
-        elif not _is_identity(layer.module):
-            steps.append(_Step("pointwise", i, i + 1, module=layer.module))
-        i += 1
-    return steps
 
 
 # ---------------------------------------------------------------------------------------
@@ -385,8 +134,20 @@ class _PoolWindow:
     hi: int
 
 
-# One position's geometry: per step a window (None for a pointwise step) and the boundary.
-_PositionGeometry = tuple[tuple[_ConvWindow | _PoolWindow | _Columns | None, ...], _Columns]
+@dataclass(frozen=True, slots=True)
+class _AddWindow:
+    """A sum's window: columns ``[start, start + width)`` of its output, the union of its
+    operands' windows, which start at columns ``at_in`` and ``at_other`` of it."""
+
+    start: int = field(compare=False)
+    width: int
+    at_in: int
+    at_other: int
+
+
+# One position's geometry: per step a window (None for a pointwise or identity step) and
+# the boundary.
+_PositionGeometry = tuple[tuple[_ConvWindow | _PoolWindow | _Columns | _AddWindow | None, ...], _Columns]
 
 # The same for all positions of a group (index q = 0, 1, ... in group.positions): the
 # windows of position q start q * gap columns after those of position 0.
@@ -432,6 +193,18 @@ class _GroupPad:
 
 
 @dataclass(frozen=True, slots=True)
+class _GroupAdd:
+    """A sum in a group: position ``q``'s output window is columns ``[start + q * gap, ...
+    + width)``; its operands' windows start ``at_in`` and ``at_other`` columns into it."""
+
+    start: int
+    gap: int
+    width: int
+    at_in: int
+    at_other: int
+
+
+@dataclass(frozen=True, slots=True)
 class _GroupBoundary:
     """The windows written into the boundary activation: columns ``[starts[q], starts[q] +
     width)`` for position ``q`` (``starts``: one int per position of the group); columns
@@ -453,7 +226,7 @@ class _Group:
     """
 
     positions: torch.Tensor
-    steps: tuple[_GroupConv | _GroupPool | _GroupPad | None, ...]
+    steps: tuple[_GroupConv | _GroupPool | _GroupPad | _GroupAdd | None, ...]
     boundary: _GroupBoundary
 
 
@@ -488,24 +261,9 @@ class FastISM:
         inputs = [n for n in graph.nodes if n.op == "placeholder"]
         if len(inputs) != 1:
             raise Unsupported(f"the model's forward takes {len(inputs)} inputs")
-        self.layers: list[_Layer] = []
-        chain = [inputs[0]]  # the input and the output of each layer taken
-        reason = None
-        while True:  # shape accessors of a chain activation are answered in the tail
-            node = chain[-1]
-            users = [u for u in node.users if not _is_shape_accessor(u)]
-            if len(users) != 1 or users[0].op != "call_module" or users[0].args != (node,) or users[0].kwargs:
-                reason = _why_no_chain(node, users, modules)
-                break
-            layer = _as_layer(modules[users[0].target])
-            if layer is None:
-                reason = _why_no_chain(node, users, modules)
-                break
-            self.layers.append(layer)
-            chain.append(users[0])
-        if not any(layer.kind == "conv" for layer in self.layers):
-            raise Unsupported(reason)
+        chain, self.layers = _local_chain(inputs[0], graph, modules)
         self.steps = _steps(self.layers)
+        self.last_read, self.read_again = _reads(self.steps, len(chain) - 1)
         self.width = width
         with torch.no_grad():
             acts = self.wild_type(example[:1])
@@ -561,8 +319,12 @@ class FastISM:
     def wild_type(self, X: torch.Tensor) -> list[torch.Tensor]:
         """Activations of the chain for ``X``: ``[X, out_1, ..., out_k]``, each ``(B, C, L_l)``."""
         acts = [X]
-        for layer in self.layers:  # an in-place activation must not overwrite its input
-            acts.append(layer.module(acts[-1].clone() if getattr(layer.module, "inplace", False) else acts[-1]))
+        for layer in self.layers:
+            if layer.kind == "add":
+                acts.append(acts[layer.inputs[0]] + acts[layer.inputs[1]])
+                continue
+            x = acts[layer.inputs[0]]  # an in-place activation must not overwrite its input
+            acts.append(layer.module(x.clone() if getattr(layer.module, "inplace", False) else x))
         return acts
 
     def margined(self, acts: list[torch.Tensor]) -> list[torch.Tensor | None]:
@@ -583,9 +345,10 @@ class FastISM:
 
     def _geometry(self, p: int) -> _PositionGeometry:
         """Windows of an edit of columns ``[p, p + width)``, per step and at the boundary."""
-        s, w = p, self.width
+        windows = {0: (p, self.width)}  # per activation: (start, width)
         per_step = []
         for step in self.steps:
+            s, w = windows[step.act_in]
             if step.kind == "conv":
                 out = s + step.pad_left - step.span
                 per_step.append(_ConvWindow(s, w, out))
@@ -600,9 +363,15 @@ class FastISM:
             elif step.kind == "pad":
                 per_step.append(_Columns(s, w))
                 s += step.pad_left
+            elif step.kind == "add":
+                s_other, w_other = windows[step.act_other]
+                lo, hi = min(s, s_other), max(s + w, s_other + w_other)
+                per_step.append(_AddWindow(lo, hi - lo, s - lo, s_other - lo))
+                s, w = lo, hi - lo
             else:
                 per_step.append(None)
-        return tuple(per_step), _Columns(s, w)
+            windows[step.act_out] = (s, w)
+        return tuple(per_step), _Columns(*windows[len(self.lengths) - 1])
 
     def _plan(self) -> tuple[list[_Group], list[tuple[int, int]]]:
         """Groups of positions, and the zero margins (left, right) each activation needs."""
@@ -657,6 +426,10 @@ class FastISM:
                 elif step.kind == "pool":
                     covers(step.act_in, min(starts), max(starts) - min(starts) + w0.width)
                     steps.append(_GroupPool(w0.start, gap, w0.width, w0.at, w0.lo, w0.hi))
+                elif step.kind == "add":  # the union window of both operands is read
+                    for act in (step.act_in, step.act_other):
+                        covers(act, min(starts), max(starts) - min(starts) + w0.width)
+                    steps.append(_GroupAdd(w0.start, gap, w0.width, w0.at_in, w0.at_other))
                 else:
                     steps.append(_GroupPad(outside(step, starts, w0.width)))
             boundary = _GroupBoundary(members[0][1].width, tuple(m[1].start for m in members))
@@ -667,8 +440,10 @@ class FastISM:
         """Indices of the activations some window reads (the others need no margins)."""
         read = {len(self.lengths) - 1}
         for i, step in enumerate(self.steps):
-            if step.kind in ("conv", "pool"):
+            if step.kind in ("conv", "pool", "add"):
                 read.add(step.act_in)
+            if step.kind == "add":
+                read.add(step.act_other)
             if step.kind == "conv" and any(group.steps[i].add_change for group in self.groups):
                 read.add(step.act_out)
         return read
@@ -683,6 +458,8 @@ class FastISM:
                 width_in = entry.width + (0 if step.kind == "pool" or entry.add_change else 2 * step.span)
                 width_out = entry.width + step.span if step.kind == "conv" else entry.width // max(1, step.stride)
                 total += width_in * c_in + 2 * width_out * c_out  # the output and its activation
+            elif step.kind == "add":  # both operands extended to the union, and the sum
+                total += 3 * entry.width * self.channels[step.act_out]
         return total + group.boundary.width * self.channels[-1]
 
     def _product_fraction(self) -> float:
@@ -732,9 +509,28 @@ class FastISM:
                     values[:, j - q.start, :, lo:hi] = 0.0
             return values
 
+        def extend(values, act, entry, at, key):
+            """``values`` (the window of ``act``, from column ``at`` of the sum's window)
+            with the wild type's columns of ``act`` around it, as wide as ``entry``."""
+            width = values.shape[3]
+            if at == 0 and width == entry.width:
+                return values
+            wild = window(act, entry.start, entry.gap, entry.width).expand(B, Q, K, -1, values.shape[4])
+            parts = [p for p in (wild[..., :at, :], values, wild[..., at + width :, :]) if p.shape[3]]
+            return _concatenate_into(self.workspaces, key, parts, (*values.shape[:3], entry.width, values.shape[4]), values)
+
+        windows = {0: values}  # the mutants' windows of the activations still to be read
         for i, (step, entry) in enumerate(zip(self.steps, group.steps, strict=True)):
+            values = windows[step.act_in]
             width, C = values.shape[3], values.shape[4]
-            if step.kind == "pointwise":
+            if step.kind == "identity":
+                pass
+            elif step.kind == "add":
+                values = extend(values, step.act_in, entry, entry.at_in, (i, 0)) + \
+                    extend(windows[step.act_other], step.act_other, entry, entry.at_other, (i, 1))
+            elif step.kind == "pointwise":
+                if self.read_again[i] and getattr(step.module, "inplace", False):
+                    values = values.clone()
                 values = _channels_last_pointwise(step.module, values)
             elif step.kind == "pad":
                 values = zero_outside(values, entry)
@@ -757,6 +553,10 @@ class FastISM:
                 parts = [p for p in parts if p.shape[3]]
                 extended = _concatenate_into(self.workspaces, i, parts, (B, Q, K, hi - lo, C), values)
                 values = _channels_last_pool(step, extended.view(M, -1, C)).view(B, Q, K, -1, C)
+            windows[step.act_out] = values
+            for act in self.last_read[i]:
+                del windows[act]
+        values = windows[len(self.lengths) - 1]
         boundary = acts[-1]
         lb, rb = self.margins[-1]
         length, C = boundary.shape[1] - lb - rb, boundary.shape[2]

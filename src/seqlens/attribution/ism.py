@@ -9,14 +9,15 @@ Two paths give the same numbers:
 
 - naive (``fast=False``): every mutant sequence goes through the whole model.
 - fast (``fast=True``, default): the model's leading length-local layers (stride-1
-  ``Conv1d``, batch norm, pointwise activations, dropout, zero padding, max/average
-  pools) run only on the window of columns a substitution can change, and the rest of
-  the model at full size on every mutant; the engine is
-  :class:`seqlens.attribution._ism_engine.FastISM`. The engine traces ``model(X)`` with
-  ``torch.fx`` (so a ``forward(X, *args)`` runs with its extra arguments absent; reading
-  ``X.shape`` is fine). Models that cannot be traced, or that do not start with a stride-1
-  convolution, fall back to the naive path with a warning that names the cause (e.g. "X
-  feeds 2 operations (conv ..., add at model.py line 12)"); the numbers are the same.
+  ``Conv1d``, dilated or not, batch norm, pointwise activations, dropout, zero padding,
+  max/average pools, and residual sums of them as in bpnet-lite's BPNet) run only on the
+  window of columns a substitution can change, and the rest of the model at full size on
+  every mutant; the engine is :class:`seqlens.attribution._ism_engine.FastISM`. It traces
+  ``model(X)`` with ``torch.fx`` (so a ``forward(X, *args)`` runs with its extra arguments
+  absent; reading ``X.shape`` is fine). Models that cannot be traced, or that do not start
+  with a stride-1 convolution, fall back to the naive path with a warning that names the
+  cause (e.g. "X feeds 2 operations (conv ..., sum at model.py line 12)"); the numbers are
+  the same.
 
 ``benchmarks/bench_attribution.py`` measures both paths and tangermeme's.
 
@@ -46,7 +47,8 @@ from ._core import (
 )
 from ..errors import SeqlensError, SequenceError
 from ..validation import as_sequence_tensor, check_int
-from ._ism_engine import FastISM, Unsupported
+from ._ism_chain import Unsupported
+from ._ism_engine import FastISM
 
 # Mutants per call of the naive path by default: the fastest setting measured for naive
 # ISM on cnn_dist and cnn_local (benchmarks/README.md, attribution table; the timings of

@@ -288,11 +288,6 @@ def _filters(model, split, dataset, settings, tables, rows, parts, device):
     except SeqlensError as exc:
         rows.append(_na(check, _first_line(exc), test, "filters"))
         return None
-    except AttributeError as exc:  # a traced TorchScript conv keeps its weights but not its geometry
-        rows.append(_na(check, f"the first-layer convolution's geometry cannot be read from this model "
-                        f"({_first_line(exc)}; a traced TorchScript module keeps no Conv1d attributes)", test,
-                        "filters"))
-        return None
     parts["filters"] = report
     tables["filters"] = report.per_filter
     n = len(report.motifs)
@@ -404,8 +399,8 @@ def _randomization(model, split, target, task, settings, tables, rows, parts, de
     before = [p.detach() for p in model.parameters()]
     after = [p.detach() for p in copy.parameters()]
     if not before or all(torch.equal(a.cpu(), b.cpu()) for a, b in zip(before, after)):
-        reason = ("randomized_copy re-drew none of the model's parameters (a TorchScript module's layers are not "
-                  "re-initialised; load the model as --model-class with --weights to run this check)")
+        reason = ("randomized_copy re-drew none of the model's parameters (none of its layers is, by class name, a "
+                  "Conv1d, Linear, batch or layer norm or LSTM)")
         rows += [_na(checks[0], reason, test_rho, "randomization"), _na(checks[1], reason, test_truth, "randomization")]
         return
     rows_ = parts["rows"]

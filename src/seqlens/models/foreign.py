@@ -78,8 +78,8 @@ def _shape(t) -> str:
     return type(t).__name__
 
 
-def _kind(module) -> str:
-    """A module's class name (a TorchScript module's original one)."""
+def module_kind(module) -> str:
+    """A module's class name (a TorchScript module's original one): ``"Conv1d"``, ``"Linear"``, ..."""
     return getattr(module, "original_name", None) or type(module).__name__
 
 
@@ -180,16 +180,98 @@ class FirstLayer:
         return h
 
 
+# the padding ops torch puts before a convolution whose padding_mode is not "zeros"
+_PADDING_MODE_OPS = ("aten::pad", "aten::reflection_pad1d", "aten::replication_pad1d", "aten::_pad_circular")
+
+
+def _graph_constant(value):
+    """A TorchScript graph input that is a constant or a list of constants, as Python values."""
+    node = value.node()
+    if node.kind() == "prim::ListConstruct":
+        return [_graph_constant(v) for v in node.inputs()]
+    if node.kind() != "prim::Constant":
+        raise ModelError(f"the traced convolution has a computed argument ({node.kind()}), not a constant")
+    return value.toIValue()
+
+
+def _traced_conv_geometry(module) -> dict:
+    """``stride``, ``padding``, ``dilation`` and ``groups`` of a traced TorchScript ``Conv1d``
+    (which keeps its weights but none of these attributes), read from the convolution call
+    in its graph: ``aten::_convolution(input, weight, bias, stride, padding, dilation,
+    transposed, output_padding, groups, ...)``, or ``aten::conv1d`` / ``aten::_convolution_mode``
+    (a string padding such as "same") ``(input, weight, bias, stride, padding, dilation, groups)``."""
+    nodes = list(module.graph.nodes())
+    if any(node.kind() in _PADDING_MODE_OPS for node in nodes):
+        raise ModelError("the traced Conv1d pads its input with a mode other than zeros; filter analysis needs zero padding")
+    for node in nodes:
+        if node.kind() in ("aten::_convolution", "aten::conv1d", "aten::_convolution_mode"):
+            args = [_graph_constant(v) for v in list(node.inputs())[3:]]
+            stride, padding, dilation = args[0], args[1], args[2]
+            groups = args[5] if node.kind() == "aten::_convolution" else args[3]
+            padding = padding if isinstance(padding, str) else tuple(padding)
+            return {"stride": tuple(stride), "padding": padding, "dilation": tuple(dilation), "groups": int(groups),
+                    "padding_mode": "zeros"}
+    raise ModelError("the traced Conv1d's graph has no convolution call")
+
+
+class _TracedLayer:
+    """A traced TorchScript submodule (batch norm, an activation) as a callable on one
+    tensor: torch refuses to call a traced submodule on its own, so its graph is run here
+    node by node (``prim::GetAttr`` reads the module's tensors, ``prim::Constant`` and
+    ``prim::ListConstruct`` give the constants, every ``aten::`` op is called through
+    ``torch.ops.aten``), which computes exactly what the traced call computes."""
+
+    def __init__(self, module):
+        self.module = module
+        self.graph = module.graph
+        kinds = {n.kind() for n in self.graph.nodes()}
+        unknown = sorted(k for k in kinds if not k.startswith("aten::") and k not in ("prim::Constant", "prim::ListConstruct", "prim::GetAttr"))
+        if unknown:
+            raise ModelError(f"the traced layer {module_kind(module)} uses {', '.join(unknown)}; script the model (torch.jit.script) "
+                             f"or load it with --model-class for filter analysis")
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        graph_inputs = list(self.graph.inputs())
+        values = {graph_inputs[0].debugName(): self.module, graph_inputs[1].debugName(): x}
+        for node in self.graph.nodes():
+            args = [values[v.debugName()] for v in node.inputs()]
+            kind = node.kind()
+            if kind == "prim::Constant":
+                result = node.output().toIValue()
+            elif kind == "prim::ListConstruct":
+                result = list(args)
+            elif kind == "prim::GetAttr":
+                result = getattr(args[0], node.s("name"))
+            else:  # the node's schema says which arguments are keyword-only (gelu's approximate)
+                schema = torch._C.parse_schema(node.schema())
+                positional = [a for a, spec in zip(args, schema.arguments) if not spec.kwarg_only]
+                keywords = {spec.name: a for a, spec in zip(args, schema.arguments) if spec.kwarg_only}
+                result = getattr(torch.ops.aten, kind.removeprefix("aten::"))(*positional, **keywords)
+            values[node.output().debugName()] = result
+        (out,) = list(self.graph.outputs())
+        return values[out.debugName()]
+
+
+def _callable_layer(module):
+    """``module`` itself, or a :class:`_TracedLayer` when it is a traced TorchScript submodule."""
+    if type(module).__name__ == "TracedModule":  # torch.jit.trace's submodules (loaded ones can be called)
+        return _TracedLayer(module)
+    return module
+
+
 def _conv_copy(module) -> nn.Conv1d:
-    """An ``nn.Conv1d`` with the weights and geometry of a (TorchScript) ``Conv1d`` module."""
+    """An ``nn.Conv1d`` with the weights and geometry of a (scripted or traced TorchScript) ``Conv1d``."""
     if isinstance(module, nn.Conv1d):
         return module
     weight = module.weight.detach()
     bias = getattr(module, "bias", None)
-    padding = module.padding if isinstance(module.padding, str) else tuple(module.padding)
-    conv = nn.Conv1d(weight.shape[1] * module.groups, weight.shape[0], tuple(module.kernel_size), stride=tuple(module.stride),
-                     padding=padding, dilation=tuple(module.dilation), groups=module.groups, bias=bias is not None,
-                     padding_mode=module.padding_mode)
+    if hasattr(module, "padding"):  # scripted: the attributes are kept
+        geometry = {"stride": tuple(module.stride), "dilation": tuple(module.dilation), "groups": module.groups,
+                    "padding": module.padding if isinstance(module.padding, str) else tuple(module.padding),
+                    "padding_mode": module.padding_mode}
+    else:
+        geometry = _traced_conv_geometry(module)
+    conv = nn.Conv1d(weight.shape[1] * geometry["groups"], weight.shape[0], weight.shape[2], bias=bias is not None, **geometry)
     with torch.no_grad():
         conv.weight.copy_(weight)
         if bias is not None:
@@ -199,38 +281,38 @@ def _conv_copy(module) -> nn.Conv1d:
 
 def _module_first_layer(model: nn.Module, layer: str | None) -> FirstLayer:
     modules = [(name, m) for name, m in model.named_modules() if name]
-    convs = [(name, m) for name, m in modules if _kind(m) == "Conv1d"]
+    convs = [(name, m) for name, m in modules if module_kind(m) == "Conv1d"]
     if layer is not None:
         found = dict(modules).get(layer)
         if found is None:
             raise ModelError(f"layer {layer!r} is not a module of the model{did_you_mean(layer, [n for n, _ in modules])}"
                              f" (its Conv1d layers: {', '.join(n for n, _ in convs) or 'none'})")
-        if _kind(found) != "Conv1d":
-            raise ModelError(f"layer {layer!r} is a {_kind(found)}, not a Conv1d; filter analysis needs a first convolution")
+        if module_kind(found) != "Conv1d":
+            raise ModelError(f"layer {layer!r} is a {module_kind(found)}, not a Conv1d; filter analysis needs a first convolution")
         index = [n for n, _ in modules].index(layer)
         name, conv = layer, found
     else:
-        picked = [(i, n, m) for i, (n, m) in enumerate(modules) if _kind(m) == "Conv1d" and m.weight.shape[1] * m.groups == 4]
+        picked = [(i, n, m) for i, (n, m) in enumerate(modules) if module_kind(m) == "Conv1d" and _conv_copy(m).in_channels == 4]
         if not picked:
             leaves = [(n, m) for n, m in modules if not list(m.children())]
-            first = f"its first layer is {leaves[0][0]!r} ({_kind(leaves[0][1])})" if leaves else "it has no layers"
+            first = f"its first layer is {leaves[0][0]!r} ({module_kind(leaves[0][1])})" if leaves else "it has no layers"
             raise ModelError(f"the model has no Conv1d taking the 4 DNA channels ({first}); filter analysis needs a first "
                              f"convolution (name one with layer)")
         index, name, conv = picked[0]
-    groups = getattr(conv, "groups", 1)
-    if conv.weight.shape[1] * groups != 4:
-        raise ModelError(f"layer {name!r} takes {conv.weight.shape[1] * groups} input channels, not the 4 of one-hot DNA")
+    conv = _conv_copy(conv)
+    if conv.in_channels != 4:
+        raise ModelError(f"layer {name!r} takes {conv.in_channels} input channels, not the 4 of one-hot DNA")
     after, names = [], []
     rest = [(n, m) for n, m in modules[index + 1:] if not n.startswith(name + ".")]
     for n, m in rest:
-        kind = _kind(m)
+        kind = module_kind(m)
         if kind in _NORMS:  # a batch norm (or an identity standing for none) may come first
-            after.append(m), names.append(n)
+            after.append(_callable_layer(m)), names.append(n)
             continue
         if kind in _ACTIVATIONS or isinstance(m, ElementwiseActivation):
-            after.append(m), names.append(n)
+            after.append(_callable_layer(m)), names.append(n)
         break
-    return FirstLayer(name=name, conv=_conv_copy(conv), after=after, after_names=names)
+    return FirstLayer(name=name, conv=conv, after=after, after_names=names)
 
 
 def _tensor_attr(module: nn.Module, name: str) -> torch.Tensor:

@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from ..errors import ModelError
+from .foreign import module_kind
 
 # std of a unit normal truncated to [-2, 2]; dividing by it restores the requested std.
 _TRUNCATED_STD = 0.87962566103423978
@@ -77,19 +78,36 @@ def _init_lstm_(lstm: nn.LSTM, generator: torch.Generator | None) -> None:
 
 def initialize_(model: nn.Module, scheme: str, std: float | None = None,
                 generator: torch.Generator | None = None) -> nn.Module:
-    """Re-initialise every parameter of ``model`` in place (see the module docstring)."""
+    """Re-initialise every parameter of ``model`` in place (see the module docstring).
+
+    Layers are recognised by class name, a TorchScript module's by its original one, so
+    a scripted or traced model is re-initialised like the module it was made from."""
     with torch.no_grad():
         for module in model.modules():
-            if isinstance(module, (nn.Conv1d, nn.Linear)):
-                init_weight_(module.weight, scheme, std, generator)
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
-            elif isinstance(module, (nn.BatchNorm1d, nn.LayerNorm)):
-                nn.init.ones_(module.weight)
-                nn.init.zeros_(module.bias)
-            elif isinstance(module, nn.LSTM):
+            kind = module_kind(module)
+            weight, bias = getattr(module, "weight", None), getattr(module, "bias", None)
+            if isinstance(module, (nn.Conv1d, nn.Linear)) or kind in ("Conv1d", "Linear"):
+                init_weight_(weight, scheme, std, generator)
+                if bias is not None:
+                    nn.init.zeros_(bias)
+            elif (isinstance(module, (nn.BatchNorm1d, nn.LayerNorm)) or kind in ("BatchNorm1d", "LayerNorm")) \
+                    and weight is not None:
+                nn.init.ones_(weight)
+                nn.init.zeros_(bias)
+            elif isinstance(module, nn.LSTM) or kind == "LSTM":
                 _init_lstm_(module, generator)
     return model
+
+
+def _reset_running_stats_(model: nn.Module) -> None:
+    """Batch norm's running statistics back to (0, 1), TorchScript modules included."""
+    with torch.no_grad():
+        for module in model.modules():
+            is_batch_norm = isinstance(module, nn.modules.batchnorm._BatchNorm) or module_kind(module) == "BatchNorm1d"
+            if is_batch_norm and getattr(module, "running_mean", None) is not None:
+                module.running_mean.zero_()
+                module.running_var.fill_(1.0)
+                module.num_batches_tracked.zero_()
 
 
 def randomized_copy(model: nn.Module, seed: int = 0, scheme: str = "glorot_uniform") -> nn.Module:
@@ -97,9 +115,7 @@ def randomized_copy(model: nn.Module, seed: int = 0, scheme: str = "glorot_unifo
     running statistics reset: the parameter-randomisation control of an interpretation
     (Adebayo et al. 2018). A finding that the copies reproduce is not learned from data.
     The copy is in eval mode on the model's device; the model itself is untouched."""
-    clone = copy.deepcopy(model)
+    clone = copy.deepcopy(model)  # TorchScript modules deep-copy too
     initialize_(clone, scheme, generator=torch.Generator().manual_seed(int(seed)))
-    for module in clone.modules():
-        if hasattr(module, "reset_running_stats"):  # batch norm
-            module.reset_running_stats()
+    _reset_running_stats_(clone)
     return clone.eval()
