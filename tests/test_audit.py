@@ -216,12 +216,95 @@ def test_chromium_renders_the_audit_offline(audited, tmp_path):
     dom = _chromium("--host-resolver-rules=MAP * ~NOTFOUND", f"--log-net-log={log}", "--dump-dom", page.as_uri(),
                     profile=tmp_path / "profile").stdout
     assert "1. Summary: the verdicts" in dom and "9. Warnings" in dom
+    assert _external_requests(log) == []
+
+
+def _external_requests(log) -> list[str]:
+    """The URLs other than file: and data: that Chromium's net log shows the page fetching."""
     text = log.read_text()
     try:
         net = json.loads(text)
-    except ValueError:
+    except ValueError:  # a log cut short when the browser exits
         net = json.loads(text.rstrip().rstrip(",") + "]}")
     names = {number: name for name, number in net["constants"]["logEventTypes"].items()}
     urls = [(e.get("params") or {}) for e in net.get("events", []) if names.get(e.get("type")) == "URL_REQUEST_START_JOB"]
     fetched = [p["url"] for p in urls if "url" in p and p.get("initiator") != "not an origin"]
-    assert [u for u in fetched if not u.startswith(("file:", "data:"))] == []
+    return [u for u in fetched if not u.startswith(("file:", "data:"))]
+
+
+# ---------------------------------------------------------------------------------------------
+# A model trained outside seqlens (plain PyTorch, data read with h5py), shipped as TorchScript,
+# audited on the papers' reference regulatory-code set and on IRF1 ChIP-seq (slow; real data)
+# ---------------------------------------------------------------------------------------------
+
+
+class OutsideNet(torch.nn.Module):
+    """What a user might train on their own: conv + batch norm + ReLU, pool, conv + GELU,
+    global max pool, dense."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.conv1, self.bn1, self.relu = nn.Conv1d(4, 24, 19, padding=9), nn.BatchNorm1d(24), nn.ReLU()
+        self.pool = nn.MaxPool1d(4)
+        self.conv2, self.gelu = nn.Conv1d(24, 32, 7, padding=3), nn.GELU()
+        self.dense = nn.Linear(32, 1)
+
+    def forward(self, x):
+        h = self.pool(self.relu(self.bn1(self.conv1(x))))
+        h = self.gelu(self.conv2(h)).amax(dim=2)
+        return self.dense(h)
+
+
+def _train_outside(path, n_train: int, epochs: int, seed: int = 0) -> torch.nn.Module:
+    import h5py
+
+    with h5py.File(path, "r") as handle:
+        X = torch.from_numpy(np.asarray(handle["X_train"][:n_train], dtype=np.float32))
+        y = torch.from_numpy(np.asarray(handle["Y_train"][:n_train], dtype=np.float32))
+    torch.manual_seed(seed)
+    model = OutsideNet()
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    loss = torch.nn.BCEWithLogitsLoss()
+    for _ in range(epochs):
+        model.train()
+        for rows in torch.randperm(len(X)).split(64):
+            optimizer.zero_grad()
+            loss(model(X[rows]), y[rows]).backward()
+            optimizer.step()
+    return model.eval()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset_file, n_train, epochs, ground_truth", [
+    ("reference/synthetic_code_dataset.h5", 6000, 4, True),
+    ("invivo/IRF1_400_h3k27ac.h5", 2724, 6, False),
+], ids=["reference", "irf1"])
+def test_audit_of_a_torchscript_model_trained_outside_seqlens(shared_data, dataset_file, n_train, epochs, ground_truth,
+                                                              capsys, tmp_path):
+    path = shared_data / dataset_file
+    model = _train_outside(path, n_train, epochs)
+    length = 200 if ground_truth else 400
+    torch.jit.trace(model, torch.zeros(2, 4, length)).save(str(tmp_path / "model.ts"))
+    out = tmp_path / "audit"
+    code, stdout, err = _run(capsys, "audit", tmp_path / "model.ts", "--data", path, "--limit", 100, "--n-null", 50,
+                             "--quiet", "--json", "-o", out)
+    assert code == 0, err
+    document = json.loads(stdout)
+    rows = {row["check"]: row for row in document["verdicts"]}
+    print(json.dumps([{k: row[k] for k in ("check", "value", "comparison", "verdict")} for row in document["verdicts"]], indent=1))
+    performance = rows["test performance: model beats the GC-only baseline"]
+    assert performance["verdict"] != "not available"
+    for check in ("first-layer filters match JASPAR motifs", "gradients carry little off-simplex noise (saliency)",
+                  "randomisation check: saliency maps of a weight-randomised copy differ"):
+        assert rows[check]["verdict"] != "not available", rows[check]
+    truth = rows["maps recover the ground truth: saliency (corrected)"]
+    assert (truth["verdict"] != "not available") == ground_truth, truth
+    if ground_truth:
+        assert rows["randomisation check: the copy's maps score below the model's"]["verdict"] != "not available"
+    page = out / "report.html"
+    log = tmp_path / "net.json"
+    dom = _chromium("--host-resolver-rules=MAP * ~NOTFOUND", f"--log-net-log={log}", "--dump-dom", page.as_uri(),
+                    profile=tmp_path / "profile").stdout
+    assert "1. Summary: the verdicts" in dom and "model.ts" in dom
+    assert _external_requests(log) == []

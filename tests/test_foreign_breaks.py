@@ -327,6 +327,19 @@ def test_fast_ism_stops_the_chain_before_a_skip_it_cannot_window(X):
     assert torch.allclose(fast, ism(model, X.double(), fast=False), atol=1e-12)
 
 
+def test_fast_ism_on_a_dilated_residual_stack_equals_tangermeme():
+    """The BPNet-like stack (bpnet-lite itself is not a test dependency: it pulls in MACS3)
+    against tangermeme's ISM, which is mean-centred: compare after centring ours."""
+    from tangermeme.saturation_mutagenesis import saturation_mutagenesis
+
+    model = Counts(DilatedResidual(n_layers=4)).double().eval()
+    X = one_hot(2, 60, seed=8).double()
+    ours, caught = _fast_ism(model, X)
+    assert caught == []
+    theirs = saturation_mutagenesis(model, X, hypothetical=True, fast=False)
+    assert torch.allclose(ours - ours.mean(dim=1, keepdim=True), theirs, atol=1e-10)
+
+
 @pytest.mark.skipif(importlib.util.find_spec("bpnetlite") is None, reason="bpnet-lite is not installed")
 def test_fast_ism_on_bpnet_lite_equals_tangermeme():
     """bpnet-lite's BPNet count head: windowed (no fallback) and equal to tangermeme's ISM
