@@ -228,3 +228,61 @@ def test_reproduction_markdown_lists_each_claim_with_its_verdict(finished):
     assert "cnn_local x relu, exponential x 1 training method(s) x 2 seed(s), at most 1 epochs; 4 units done" in text
     assert f"| exponential beats relu |  | {claim['ours']} |" in text and f"**{claim['verdict']}**" in text
     assert "± " in claim["ours"] and "(n = 2)" in claim["ours"]  # SD over the two seeds
+
+
+# ---------------------------------------------------------------------------------------
+# real data: named datasets, composition controls, ground-truth TFs for the filters
+
+
+def test_study_data_sources_and_settings_added_later_leave_old_records_alone():
+    document = copy.deepcopy(TINY)
+    resolved = parse_study(document).resolved()
+    assert "dataset" not in resolved["data"] and "tfs" not in resolved["filters"]  # older folders record neither
+    document["data"] = {"dataset": "IRF1"}
+    assert parse_study(document).resolved()["data"]["dataset"] == "IRF1"
+    for data, message in [({"dataset": "irf"}, "did you mean 'irf1'"),
+                          ({"dataset": "irf1", "path": "x.h5"}, "exactly one of"),
+                          ({"dataset": "irf1", "n": 10}, "unknown key 'n'")]:
+        document["data"] = data
+        with pytest.raises(StudyError, match=message):
+            parse_study(document)
+
+
+def test_controls_rows_sit_beside_the_model_auroc(finished, tmp_path):
+    document = copy.deepcopy(TINY)
+    document["models"].update(activations=["relu"], seeds=[0])
+    document["evaluation"] = ["classification", "controls"]
+    out = tmp_path / "controls"
+    run_study(parse_study(document), out, workers=0, verbose=False)
+    results = pd.read_csv(out / "results.csv")
+    values = results.set_index("metric")["value"]
+    from seqlens.data import load_h5
+    from seqlens.data.controls import control_baselines
+
+    baselines = control_baselines(load_h5(out / "data.h5"), "test").iloc[0]
+    assert values["gc_auroc"] == pytest.approx(baselines["gc_auroc"]) and values["kmer_auroc"] == pytest.approx(baselines["kmer_auroc"])
+    assert values["auroc_minus_gc"] == pytest.approx(values["auroc"] - values["gc_auroc"])
+    html = (out / "report.html").read_text() if (out / "report.html").exists() else ""
+    if html:
+        assert "GC-only AUROC" in html
+
+
+def test_a_study_on_a_named_real_dataset(shared_data, tmp_path, monkeypatch):
+    """IRF1 from the data folder, its ground-truth TFs given in ``filters.tfs`` (its task names none)."""
+    monkeypatch.setenv("SEQLENS_DATA", str(shared_data))
+    document = {
+        "name": "irf1-tiny", "data": {"dataset": "irf1"},
+        "models": {"architectures": ["residualbind"], "activations": ["exponential"], "seeds": [0], "epochs": 1},
+        "attribution": {"methods": ["saliency"], "limit": 10},
+        "evaluation": ["classification", "controls", "angles", "filters"],
+        "filters": {"jaspar": str(shared_data / "motifs" / "JASPAR2024_CORE_vertebrates_non-redundant.meme"),
+                    "tfs": ["Irf1", "IRF2", "IRF8"]},
+    }
+    out = tmp_path / "irf1"
+    report = run_study(parse_study(document), out, workers=0, verbose=False)
+    assert not report.failed
+    results = pd.read_csv(out / "results.csv")
+    metrics = set(results["metric"])
+    assert {"auroc", "gc_auroc", "kmer_auroc", "match_fraction", "above_30"} <= metrics
+    gc = results.loc[results["metric"] == "gc_auroc", "value"].item()
+    assert 0.55 < gc < 0.75  # IRF1 peaks vs H3K27ac peaks differ in GC: the control is not at chance

@@ -94,8 +94,9 @@ def test_every_bundled_study_loads_at_both_scales_and_the_quick_scale_is_small()
     assert {"exp-activations", "exp-activations-multitask", "robust-training", "gradient-correction", "hybrids"} <= names
     for entry in describe_studies():
         quick, paper = entry["scales"]["quick"], entry["scales"]["paper"]
-        # minutes on 2 cores: at most 8 units of 20 epochs; the grammar of `gia` needs 10,000 sequences (4.5 min)
-        assert quick["units"] <= 8 and quick["sequences"] <= (10000 if entry["name"] == "gia" else 6000), entry["name"]
+        # minutes on 2 cores: at most 8 units of 20 epochs; the grammar of `gia` needs 10,000 sequences (4.5 min),
+        # real datasets have the size they have (Oct4/Mafk: 7,997)
+        assert quick["units"] <= 8 and quick["sequences"] <= (10000 if entry["name"] == "gia" else 8000), entry["name"]
         assert quick["epochs"] <= 20, entry["name"]
         assert paper["seeds"] >= 5 and paper["epochs"] == 100, entry["name"]
         assert entry["citation"] and entry["question"]

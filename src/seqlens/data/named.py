@@ -103,6 +103,7 @@ class NamedDataset:
     files: tuple[str, ...]
     kind: str  # "h5" (one HDF5 file) or "oct4-mafk" (two classes of FASTA files)
     description: str
+    sequences: int  # in all splits together
     aliases: tuple[str, ...] = ()
 
 
@@ -111,16 +112,16 @@ _OCT4_MAFK = tuple(f"invivo/oct4_mafk_chipseq/{tf}_{part}.fa" for tf in ("oct4",
 #: name -> NamedDataset.
 NAMED_DATASETS: dict[str, NamedDataset] = {d.name: d for d in (
     NamedDataset("irf1", ("invivo/IRF1_400_h3k27ac.h5",), "h5",
-                 "IRF1 ChIP-seq peaks vs H3K27ac peaks, 400 nt, 2724/389/779 (paper 002 Task 5)"),
+                 "IRF1 ChIP-seq peaks vs H3K27ac peaks, 400 nt, 2724/389/779 (paper 002 Task 5)", 3892),
     NamedDataset("zbed2", ("invivo/ZBED2_400_h3k27ac.h5",), "h5",
-                 "ZBED2 ChIP-seq peaks vs H3K27ac peaks, 400 nt, 3431/490/981 (paper 002 Task 6)"),
+                 "ZBED2 ChIP-seq peaks vs H3K27ac peaks, 400 nt, 3431/490/981 (paper 002 Task 6)", 4902),
     NamedDataset("oct4-mafk", _OCT4_MAFK, "oct4-mafk",
-                 "Oct4 (label 1) vs Mafk (label 0) ChIP-seq peaks, 200 nt; GC alone gives AUROC ~0.77"),
+                 "Oct4 (label 1) vs Mafk (label 0) ChIP-seq peaks, 200 nt; GC alone gives AUROC ~0.77", 7997),
     NamedDataset("regulatory-code", ("reference/synthetic_code_dataset.h5",), "h5",
-                 "the papers' binary regulatory-code reference set, 200 nt, 14000/2000/4000, ground truth",
+                 "the papers' binary regulatory-code reference set, 200 nt, 14000/2000/4000, ground truth", 20000,
                  aliases=("synthetic-code",)),
     NamedDataset("multitask", ("reference/synthetic_dataset.h5",), "h5",
-                 "the papers' 12-TF multitask reference set, 200 nt, 21000/3000/6000, ground truth",
+                 "the papers' 12-TF multitask reference set, 200 nt, 21000/3000/6000, ground truth", 30000,
                  aliases=("synthetic-multitask",)),
 )}
 

@@ -58,6 +58,8 @@ CONDITION_FACTORS = [f for f in FACTORS if f != "seed"]
 PACKAGES = ("torch", "numpy", "scipy", "pandas", "scikit-learn", "memelite", "pyjaspar", "matplotlib", "jinja2")
 
 CLASSIFICATION_METRICS = {"auroc": "AUROC", "aupr_trapezoid": "AUPR", "average_precision": "average precision"}
+# with evaluation "controls": what composition alone reaches on the same test split
+CONTROL_METRICS = {"gc_auroc": "GC-only AUROC", "kmer_auroc": "4-mer AUROC", "auroc_minus_gc": "AUROC - GC-only"}
 INTERPRETABILITY_METRICS = {"auroc": "interpretability AUROC", "aupr_trapezoid": "interpretability AUPR"}
 ANGLE_METRICS = {"mean": "mean angle (deg)", "above_30": "|angle| > 30", "above_45": "|angle| > 45",
                  "above_60": "|angle| > 60"}
@@ -417,9 +419,11 @@ def _setup_section(build: _Build) -> dict:
     study = build.folder.study
     data = study.get("data") or {}
     if data.get("simulate"):
-        options = {k: v for k, v in data.items() if k not in ("simulate", "path")}
+        options = {k: v for k, v in data.items() if k not in ("simulate", "path", "dataset")}
         generator = GENERATORS.get(data["simulate"], data["simulate"])
         data_text = f"simulated: {data['simulate']} (seqlens.synthetic.{generator}), {_settings_text(options)}"
+    elif data.get("dataset"):
+        data_text = f"named dataset {data['dataset']} (seqlens.data.load, checksum verified)"
     else:
         data_text = f"HDF5 file {data.get('path')}"
     levels = build.folder.levels
@@ -501,16 +505,17 @@ def _classification_task(table: pd.DataFrame) -> str | None:
 
 def _performance_section(build: _Build) -> dict:
     folder = build.folder
-    summary = _rows(build, "summary", "classification", CLASSIFICATION_METRICS)
+    summary = _rows(build, "summary", "classification", {**CLASSIFICATION_METRICS, **CONTROL_METRICS})
     section: dict = {"table": None, "figure": None, "training": None, "task": None}
     if not summary.empty:
         task = _classification_task(summary)
         summary = summary[summary["task"] == task]
         section["task"] = task
         data = build.table("test_performance", summary)
-        rows = [[c.label, *[_mean_sd(_lookup(summary, c, metric=m)) for m in CLASSIFICATION_METRICS]]
+        metrics = {**CLASSIFICATION_METRICS, **{m: label for m, label in CONTROL_METRICS.items() if (summary["metric"] == m).any()}}
+        rows = [[c.label, *[_mean_sd(_lookup(summary, c, metric=m)) for m in metrics]]
                 for c in folder.conditions if _lookup(summary, c) is not None]
-        section["table"] = {"columns": ["condition", *CLASSIFICATION_METRICS.values()], "rows": rows, "data": data}
+        section["table"] = {"columns": ["condition", *metrics.values()], "rows": rows, "data": data}
         per_unit = _rows(build, "results", "classification", ["auroc", "aupr_trapezoid"], task=task)
         if not per_unit.empty and per_unit["value"].astype(float).notna().any():
             per_unit = per_unit.assign(panel=per_unit["metric"])

@@ -72,7 +72,7 @@ class RunReport:
 
 
 def prepare_data(study: Study, store: StudyStore, regenerate: bool):
-    """The study's dataset and the path workers read it from (simulated data is written once)."""
+    """The study's dataset and the path workers read it from (simulated and named data are written once)."""
     from ..data import load_h5, save_h5
 
     if study.data.path is not None:
@@ -81,6 +81,13 @@ def prepare_data(study: Study, store: StudyStore, regenerate: bool):
             raise FileNotFoundError(f"study data file not found: {path}")
         return load_h5(path), path
     path = store.root / "data.h5"
+    if study.data.dataset is not None:  # checked against its checksum on every run, written once for the workers
+        from ..data import load
+
+        dataset = load(study.data.dataset)
+        if regenerate or not path.exists():
+            save_h5(dataset, path)
+        return load_h5(path), path
     if regenerate or not path.exists():
         dataset = study.data.generator()(**study.data.options, seed=study.data.seed)
         save_h5(dataset, path)

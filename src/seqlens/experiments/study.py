@@ -34,13 +34,13 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 
 from ..errors import SeqlensError, StudyError
 from ..validation import did_you_mean
 
 #: The analyses a study can run on each trained model.
-EVALUATIONS = ("classification", "interpretability", "angles", "filters", "gia")
+EVALUATIONS = ("classification", "controls", "interpretability", "angles", "filters", "gia")
 
 #: Simulated datasets a study can ask for: name -> generator in :mod:`seqlens.synthetic`.
 GENERATORS = {
@@ -76,23 +76,42 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _drop_unset(data: dict, *keys: str) -> dict:
+    """``data`` without the ``keys`` whose value is None: settings added after folders were
+    written are left out of the record while unset, so resuming an older folder sees no change
+    (and its units keep their keys)."""
+    for key in keys:
+        if data.get(key) is None:
+            data.pop(key, None)
+    return data
+
+
 class DataSpec(BaseModel):
     """Where the study's sequences come from: ``simulate`` (a generator's name, with its
-    keyword options as further keys, e.g. ``n``, ``gc``, ``release``) or ``path`` (an HDF5
-    dataset, either layout)."""
+    keyword options as further keys, e.g. ``n``, ``gc``, ``release``), ``path`` (an HDF5
+    dataset, either layout) or ``dataset`` (a named dataset of :func:`seqlens.data.load`,
+    e.g. ``irf1``, read from the data folder ``$SEQLENS_DATA`` and checked by checksum)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     simulate: Literal["regulatory-code", "multitask", "cooperative-pair", "ordered-pair", "repressor", "count-threshold"] | None = None
     path: str | None = None
+    dataset: str | None = None
     seed: int = 0
 
     @model_validator(mode="after")
     def _one_source(self):
-        if (self.simulate is None) == (self.path is None):
-            raise ValueError("give exactly one of 'simulate' (a generator) or 'path' (an HDF5 file)")
+        if sum(v is not None for v in (self.simulate, self.path, self.dataset)) != 1:
+            raise ValueError("give exactly one of 'simulate' (a generator), 'path' (an HDF5 file) or 'dataset' (a named dataset)")
+        if self.dataset is not None:
+            from ..data import NAMED_DATASETS
+            from ..data.named import resolve_name
+
+            if resolve_name(self.dataset) is None:
+                raise ValueError(f"unknown dataset {self.dataset!r}{did_you_mean(self.dataset, list(NAMED_DATASETS))}; "
+                                 f"known: {', '.join(NAMED_DATASETS)}")
         extra = dict(self.model_extra or {})
-        if self.path is not None and extra:
+        if self.simulate is None and extra:
             raise ValueError(f"unknown key {sorted(extra)[0]!r} (generator options need 'simulate')")
         if self.simulate is not None:
             allowed = [p for p in inspect.signature(self.generator()).parameters if p != "seed"]
@@ -101,11 +120,25 @@ class DataSpec(BaseModel):
                     raise ValueError(f"the {self.simulate} generator has no option {key!r}{did_you_mean(key, allowed)}")
         return self
 
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler):
+        return _drop_unset(handler(self), "dataset")
+
     def generator(self):
         """The :mod:`seqlens.synthetic` function that makes this data (simulated data only)."""
         from .. import synthetic
 
         return getattr(synthetic, GENERATORS[self.simulate])
+
+    @property
+    def n_sequences(self) -> int | None:
+        """How many sequences the data has, where that is known without reading it (a named
+        dataset's, a generator's ``n``); None for a file."""
+        if self.dataset is not None:
+            from ..data.named import resolve_name
+
+            return resolve_name(self.dataset).sequences
+        return self.options.get("n")
 
     @property
     def options(self) -> dict:
@@ -267,12 +300,18 @@ class ScoringSpec(_Strict):
 
 
 class FilterSpec(_Strict):
-    """How first-layer filters are matched to motifs (``seqlens filters``)."""
+    """How first-layer filters are matched to motifs (``seqlens filters``); ``tfs``: the
+    ground-truth TFs (JASPAR names) for real data, whose tasks name none."""
 
     jaspar: int | str = 2016
     evalue: float | None = 0.1
     qvalue: float | None = None
     criterion: Literal["best", "any"] = "best"
+    tfs: list[str] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler):
+        return _drop_unset(handler(self), "tfs")
 
 
 #: The GIA experiments a study can run on each model (``gia.experiments``).
@@ -405,7 +444,7 @@ class Study(_Strict):
     data: DataSpec
     models: ModelGrid
     attribution: AttributionSpec | None = None
-    evaluation: list[Literal["classification", "interpretability", "angles", "filters", "gia"]] = \
+    evaluation: list[Literal["classification", "controls", "interpretability", "angles", "filters", "gia"]] = \
         Field(default_factory=lambda: ["classification"], min_length=1)
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     filters: FilterSpec = Field(default_factory=FilterSpec)
@@ -580,7 +619,7 @@ def describe_studies() -> list[dict]:
         scales = {}
         for scale in (document.get("scales") or {}):
             study = load_study(name, scale)
-            scales[scale] = {"units": grid_size(study), "sequences": study.data.options.get("n"),
+            scales[scale] = {"units": grid_size(study), "sequences": study.data.n_sequences,
                              "seeds": len(study.models.seeds), "epochs": study.models.epochs}
         base = load_study(name)
         described.append({"name": name, "title": base.title, "question": " ".join(base.question.split()),

@@ -126,6 +126,23 @@ def _classification_rows(table: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def _control_rows(dataset, test: pd.DataFrame) -> list[dict]:
+    """What composition alone gets on the test split (:func:`seqlens.data.controls.control_baselines`:
+    GC content, a 4-mer logistic regression), beside the model: ``gc_auroc``, ``kmer_auroc``
+    and the model's margins over them (``auroc_minus_gc``, ``auroc_minus_kmer``), per task."""
+    from ..data.controls import control_baselines
+
+    baselines = control_baselines(dataset, "test").set_index("task")
+    model = test.set_index("task")["auroc"]
+    rows = []
+    for task in baselines.index:
+        gc, kmer = baselines.loc[task, "gc_auroc"], baselines.loc[task, "kmer_auroc"]
+        rows += [_row("classification", "gc_auroc", gc, task=task), _row("classification", "kmer_auroc", kmer, task=task),
+                 _row("classification", "auroc_minus_gc", model[task] - gc, task=task),
+                 _row("classification", "auroc_minus_kmer", model[task] - kmer, task=task)]
+    return rows
+
+
 def _interpretability_rows(scores: pd.DataFrame, task: str) -> list[dict]:
     rows = []
     metrics = [c for c in scores.columns if c not in ("task", "method", "variant", "sequence", "row")]
@@ -212,6 +229,8 @@ def run_unit(settings: dict, dataset, scratch: str | Path | None = None) -> Unit
         test.to_csv(out / "test_metrics.csv", index=False)
         if "classification" in evaluation:
             records += _classification_rows(test)
+        if "controls" in evaluation:
+            records += timed("controls", lambda: _control_rows(dataset, test))
         if {"interpretability", "angles"} & set(evaluation):
             records += timed("attribution", lambda: _attribution_analyses(model, dataset, settings, out))
         if "filters" in evaluation:
@@ -231,7 +250,7 @@ def run_unit(settings: dict, dataset, scratch: str | Path | None = None) -> Unit
 
 def _attribution_analyses(model, dataset, settings: dict, out: Path) -> list[dict]:
     from ..attribution import attribute_split, save_attributions, select_rows
-    from ..evaluation import score_attribution_set
+    from ..evaluation import pooled_angles, score_attribution_set
 
     spec = settings["attribution"]
     target = _target_index(spec["target"], dataset)
@@ -244,20 +263,26 @@ def _attribution_analyses(model, dataset, settings: dict, out: Path) -> list[dic
                              correct="corrected" in variants, seed=settings["seed"], params=spec["params"],
                              batch_size=spec["batch_size"], split_name="test", task_name=task)
     scoring = settings["scoring"]
+    records = []
+    if "interpretability" not in settings["evaluation"]:  # angles only: real data has no ground truth to score
+        angles = pooled_angles(result, convention=scoring["convention"], threshold=scoring["threshold"])
+        if len(angles):
+            angles.to_csv(out / "angles.csv", index=False)
+            records += _angle_rows(angles, task)
+        if spec["keep_maps"]:  # the report's logos of representative positives
+            _save_first_maps(result, spec["keep_maps"], variants, out / "maps.h5", save_attributions)
+        return records
     scored = score_attribution_set(result, convention=scoring["convention"], threshold=scoring["threshold"],
                                    top_k=scoring["top_k"])
     scores = scored.scores
     # the raw map of a gradient method is computed (its angles need it) but scored only when asked for
     keep = scores["variant"].isin(variants) | ~scores["method"].isin(
         [m.method for m in result.methods.values() if m.gradient])
-    scores = scores[keep]
-    records = []
-    if "interpretability" in settings["evaluation"]:
-        scores = scores.assign(task=task)
-        scores.to_csv(out / "scores.csv", index=False)
-        records += _interpretability_rows(scores, task)
-        if spec["keep_maps"]:
-            _save_first_maps(result, spec["keep_maps"], variants, out / "maps.h5", save_attributions)
+    scores = scores[keep].assign(task=task)
+    scores.to_csv(out / "scores.csv", index=False)
+    records += _interpretability_rows(scores, task)
+    if spec["keep_maps"]:
+        _save_first_maps(result, spec["keep_maps"], variants, out / "maps.h5", save_attributions)
     if "angles" in settings["evaluation"] and len(scored.angles):
         scored.angles.to_csv(out / "angles.csv", index=False)
         records += _angle_rows(scored.angles, task)
@@ -287,7 +312,7 @@ def _filter_analysis(model, dataset, settings: dict, out: Path) -> list[dict]:
 
     spec = settings["filters"]
     report = filter_report(model, dataset.test, dataset=dataset, database=spec["jaspar"], evalue=spec["evalue"],
-                           qvalue=spec["qvalue"], criterion=spec["criterion"])
+                           qvalue=spec["qvalue"], criterion=spec["criterion"], tfs=spec.get("tfs"), tfs_given_as="filters.tfs")
     report.per_filter.to_csv(out / "filters.csv", index=False)
     write_meme(report.motifs, out / "filters.meme")
     return _filter_rows(report)
