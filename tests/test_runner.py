@@ -286,3 +286,28 @@ def test_a_study_on_a_named_real_dataset(shared_data, tmp_path, monkeypatch):
     assert {"auroc", "gc_auroc", "kmer_auroc", "match_fraction", "above_30"} <= metrics
     gc = results.loc[results["metric"] == "gc_auroc", "value"].item()
     assert 0.55 < gc < 0.75  # IRF1 peaks vs H3K27ac peaks differ in GC: the control is not at chance
+
+
+def test_ensemble_distances_against_a_hand_computed_case():
+    from seqlens.experiments.ensembles import _distances
+
+    maps = np.zeros((3, 1, 4, 2))
+    maps[0, 0, 0, 0] = 3.0  # seed 0 differs from the others at one letter of position 0
+    # seed 0: the others average 0, distance 3 at position 0, 0 at position 1 -> 1.5
+    # seeds 1, 2: the others average 1.5 at that letter -> 0.75
+    assert _distances(maps) == pytest.approx([1.5, 0.75, 0.75])
+
+
+def test_ensemble_rows_join_the_results_and_their_comparisons(finished):
+    from seqlens.attribution import load_attributions
+
+    out, _ = finished
+    results = pd.read_csv(out / "results.csv")
+    ensemble = results[results["analysis"] == "ensemble"]
+    assert set(ensemble["variant"]) == {"raw", "corrected"} and set(ensemble["method"]) >= {"saliency"}
+    row = ensemble[(ensemble["activation"] == "relu") & (ensemble["method"] == "saliency") & (ensemble["variant"] == "raw")]
+    maps = [load_attributions(out / "units" / name / "maps.h5").methods["saliency"].maps["raw"] for name in row["unit"]]
+    want = np.linalg.norm(maps[0] - maps[1], axis=1).mean()  # two seeds: each one's distance to the other
+    assert row["value"].to_numpy() == pytest.approx([want, want], rel=1e-6) and (row["n"] == 2).all()
+    comparisons = pd.read_csv(out / "comparisons.csv")
+    assert ((comparisons["analysis"] == "ensemble") & (comparisons["factor"] == "variant")).any()

@@ -87,8 +87,10 @@ def _comparisons(results: pd.DataFrame, sequence_scores: pd.DataFrame | None) ->
     for factor in _factors_varying(results):
         by = [c for c in conditions + MEASURE if c != factor]
         parts.append(paired_comparisons(results, factor, pair_on=["seed"], by=by, correction="none"))
-    gradient = results[(results["analysis"] == "interpretability") & (results["variant"] == "corrected")]["method"].unique()
-    maps = results[(results["analysis"] == "interpretability") & results["method"].isin(gradient)]
+    # raw vs corrected maps: their scores and (seqlens.experiments.ensembles) their distances to the other seeds' maps
+    of_maps = results["analysis"].isin(["interpretability", "ensemble"])
+    gradient = results[of_maps & (results["variant"] == "corrected")]["method"].unique()
+    maps = results[of_maps & results["method"].isin(gradient)]
     if maps["variant"].nunique() > 1:
         by = conditions + [c for c in MEASURE if c != "variant"]
         parts.append(paired_comparisons(maps, "variant", pair_on=["seed"], by=by, levels=["raw", "corrected"],

@@ -15,11 +15,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from .. import __version__
 from ..errors import StudyError
 from ..io_utils import check_output_dir
 from ..progress import console, progress_bar
 from .executors import InlineExecutor, LocalExecutor, RayExecutor, available_cores, threads_per_worker
+from .ensembles import ensemble_distances
 from .results import sequence_scores, study_tables, write_tables
 from .store import STATUSES, StudyStore
 from .study import Study
@@ -227,5 +230,8 @@ def write_study_tables(store: StudyStore, units: list[Unit], claims=()) -> dict:
     """(Re)write ``results.csv``, ``summary.csv``, ``comparisons.csv`` and ``claims.csv`` from the finished units."""
     results = store.records(units)
     finished = {u.name: (u.coordinates, store.unit_dir(u)) for u in units if store.status(u) == "done"}
+    ensemble = ensemble_distances(finished)
+    if len(ensemble):
+        results = pd.concat([results, ensemble[results.columns]], ignore_index=True)
     return write_tables(study_tables(results, sequence_scores(finished), claims), store.root)
 
