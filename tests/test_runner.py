@@ -311,3 +311,63 @@ def test_ensemble_rows_join_the_results_and_their_comparisons(finished):
     assert row["value"].to_numpy() == pytest.approx([want, want], rel=1e-6) and (row["n"] == 2).all()
     comparisons = pd.read_csv(out / "comparisons.csv")
     assert ((comparisons["analysis"] == "ensemble") & (comparisons["factor"] == "variant")).any()
+
+
+# ---------------------------------------------------------------------------------------
+# models trained elsewhere: evaluated, not trained
+
+
+class _Plain(torch.nn.Module):
+    def __init__(self, filters: int = 6):
+        super().__init__()
+        self.conv = torch.nn.Conv1d(4, filters, 11, padding=5)
+        self.dense = torch.nn.Linear(filters, 1)
+
+    def forward(self, x):
+        return self.dense(torch.relu(self.conv(x)).amax(dim=2))
+
+
+def test_a_study_of_models_trained_elsewhere(tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    plain = _Plain().eval()
+    torch.jit.trace(plain, torch.zeros(1, 4, 200)).save(str(tmp_path / "plain.ts"))
+    torch.save(plain.state_dict(), tmp_path / "plain.pt")
+    module = tmp_path / "plainmodels.py"
+    module.write_text("import sys\nsys.modules[__name__].__dict__.update(sys.modules['test_runner'].__dict__)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    document = copy.deepcopy(TINY)
+    document["models"] = {"given": [{"name": "script", "path": "plain.ts"},
+                                    {"name": "weights", "model_class": "test_runner:_Plain", "weights": "plain.pt",
+                                     "model_kwargs": {"filters": 6}}]}
+    document["claims"] = []
+    study = parse_study(document)
+    out = tmp_path / "given"
+    report = run_study(study, out, workers=0, verbose=False, report=True)
+    assert not report.failed, report.failed
+    assert "script" in (out / "report.html").read_text()
+    results = pd.read_csv(out / "results.csv")
+    auroc = results[(results["analysis"] == "classification") & (results["metric"] == "auroc")].set_index("architecture")["value"]
+    from seqlens.data import load_h5
+    from seqlens.training import evaluate
+
+    want = evaluate(plain, load_h5(out / "data.h5").test)["auroc"].iloc[0]
+    assert auroc["script"] == pytest.approx(want, abs=1e-6) and auroc["weights"] == pytest.approx(want, abs=1e-6)
+    assert "training" not in set(results["analysis"]) and {"interpretability", "filters"} <= set(results["analysis"])
+    # a changed model file is a new unit; the unchanged one is skipped
+    with torch.no_grad():
+        plain.dense.bias += 1.0
+    torch.jit.trace(plain, torch.zeros(1, 4, 200)).save(str(tmp_path / "plain.ts"))
+    plan = {p.unit.name: p.action for p in run_study(study, out, workers=0, verbose=False, dry_run=True).plan}
+    assert plan == {"script": "run", "weights": "skip"}
+
+
+def test_given_models_are_validated():
+    document = copy.deepcopy(TINY)
+    for models, message in [({"given": [{"name": "a"}]}, "give either 'path'"),
+                            ({"given": [{"name": "a", "model_class": "m:C"}]}, "needs 'weights'"),
+                            ({"given": [{"name": "a", "path": "x.ts"}], "architectures": ["cnn_local"]}, "one of them"),
+                            ({"given": [{"name": "a", "path": "x.ts"}, {"name": "a", "path": "y.ts"}]}, "used twice")]:
+        document["models"] = models
+        with pytest.raises(StudyError, match=message):
+            parse_study(document)

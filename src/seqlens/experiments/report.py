@@ -191,6 +191,9 @@ def _grid_levels(study: dict) -> dict[str, list[str]]:
         except (ValueError, TypeError):
             return str(spec.get("method", spec)) if isinstance(spec, dict) else str(spec)
 
+    if grid.get("given"):  # models trained elsewhere: one level each, nothing else varies
+        return {"architecture": [g["name"] for g in grid["given"]], "config": ["default"], "activation": ["given"],
+                "training": ["given"], "train_size": ["all"], "seed": ["0"]}
     return {
         "architecture": [str(a) for a in grid.get("architectures", [])],
         "config": [str(c) for c in (grid.get("configs") or {"default": {}})],

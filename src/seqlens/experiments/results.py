@@ -278,10 +278,14 @@ def reproduction_markdown(folders) -> str:
         models = study["models"]
         done = sum(1 for _ in folder.glob("units/*/done.json"))
         failed = sum(1 for _ in folder.glob("failed/*.json"))
+        if models.get("given"):
+            grid = f"models trained elsewhere ({', '.join(g['name'] for g in models['given'])})"
+        else:
+            grid = (f"{', '.join(models['architectures'])} x {', '.join(models['activations'])} x "
+                    f"{len(models['training'])} training method(s) x {len(models['seeds'])} seed(s), at most "
+                    f"{models['epochs']} epochs")
         lines = [f"## {study['name']} ({record.get('scale') or 'no scale'})", "",
-                 f"{study.get('title', '')}. Data: {study['data']}; {', '.join(models['architectures'])} x "
-                 f"{', '.join(models['activations'])} x {len(models['training'])} training method(s) x "
-                 f"{len(models['seeds'])} seed(s), at most {models['epochs']} epochs; {done} units done, {failed} failed; "
+                 f"{study.get('title', '')}. Data: {study['data']}; {grid}; {done} units done, {failed} failed; "
                  f"seqlens {record.get('seqlens_version', '?')}.", ""]
         claims_path = folder / "claims.csv"
         claims = read_study_table(claims_path) if claims_path.exists() else pd.DataFrame()

@@ -175,8 +175,49 @@ class TrainingSpec(_Strict):
         return f"{self.method}({','.join(f'{k}={v}' for k, v in sorted(self.params.items()))})"
 
 
+class GivenModel(_Strict):
+    """A model trained elsewhere that a study evaluates without training it
+    (:func:`seqlens.models.load_foreign_model`): a TorchScript or ``torch.export`` file
+    ``path``, or ``model_class`` (``package.module:Class``) with ``weights`` (a state dict,
+    loaded with ``weights_only=True``) and ``model_kwargs``; ``output`` chooses the head of a
+    model returning several (an index or a name), ``reduce`` summarises a profile head,
+    ``layer`` names its first convolution. ``name`` is its level of the ``architecture``
+    factor. Relative paths are read from the working directory."""
+
+    name: str = Field(min_length=1)
+    path: str | None = None
+    model_class: str | None = None
+    weights: str | None = None
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    output: int | str | None = None
+    reduce: str | None = None
+    layer: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.path is None) == (self.model_class is None):
+            raise ValueError(f"given model {self.name!r}: give either 'path' (TorchScript / .pt2) or 'model_class' with 'weights'")
+        if self.model_class is not None and self.weights is None:
+            raise ValueError(f"given model {self.name!r}: 'model_class' needs 'weights'")
+        return self
+
+    def files(self) -> list[str]:
+        return [f for f in (self.path, self.weights) if f is not None]
+
+    def load(self):
+        """The model, a :class:`seqlens.models.ForeignModel` in eval mode on the CPU."""
+        from ..models import load_foreign_model
+
+        return load_foreign_model(self.path, model_class=self.model_class, weights=self.weights,
+                                  model_kwargs=self.model_kwargs, head=self.output, reduce=self.reduce, layer=self.layer)
+
+
 class ModelGrid(_Strict):
     """The models of a study and how each is trained; the grid is the product of the lists.
+
+    ``given`` instead of ``architectures``: models trained elsewhere (:class:`GivenModel`),
+    one unit each, evaluated on the study's data without training (the other lists and the
+    fit settings do not apply).
 
     ``train_sizes``: use the first k sequences of the training split (null: all of it; the
     validation and test splits are never cut). ``configs``: named sets of model-config
@@ -185,7 +226,8 @@ class ModelGrid(_Strict):
     every model takes. The fit settings are :func:`seqlens.training.fit`'s.
     """
 
-    architectures: list[str] = Field(min_length=1)
+    architectures: list[str] = Field(default_factory=list)
+    given: list[GivenModel] = Field(default_factory=list)
     activations: list[str] = Field(default_factory=lambda: ["relu"], min_length=1)
     training: list[TrainingSpec] = Field(default_factory=lambda: [TrainingSpec(method="standard")], min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
@@ -257,7 +299,19 @@ class ModelGrid(_Strict):
         repeated = _first_repeated(labels)
         if repeated is not None:
             raise ValueError(f"training method {repeated} is listed twice")
+        if bool(self.architectures) == bool(self.given):
+            raise ValueError("give 'architectures' (models to train) or 'given' (models trained elsewhere), one of them")
+        repeated = _first_repeated([g.name for g in self.given])
+        if repeated is not None:
+            raise ValueError(f"given model name {repeated!r} is used twice")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler):
+        data = handler(self)
+        if not data.get("given"):  # older folders record no 'given'
+            data.pop("given", None)
+        return data
 
     def fit_settings(self) -> dict:
         """The keyword arguments of :func:`seqlens.training.fit` every model of the grid shares."""

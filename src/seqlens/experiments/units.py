@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import __version__
 from ..errors import StudyError
@@ -62,6 +63,8 @@ def _name(coordinates: dict, varying: set[str]) -> str:
 def expand_units(study: Study, data_checksum: str) -> list[Unit]:
     """Every unit of ``study``'s grid, in grid order, for data with checksum ``data_checksum``."""
     grid = study.models
+    if grid.given:
+        return _given_units(study, data_checksum)
     levels = {
         "architecture": grid.architectures,
         "config": list(grid.configs),
@@ -102,9 +105,40 @@ def expand_units(study: Study, data_checksum: str) -> list[Unit]:
     return units
 
 
+def _given_units(study: Study, data_checksum: str) -> list[Unit]:
+    """One unit per model trained elsewhere (``models.given``): its name is the level of
+    ``architecture``; the key covers the SHA-256 of its files, so a changed file is a new unit."""
+    from ..data.named import sha256
+
+    units = []
+    for given in study.models.given:
+        for path in given.files():
+            if not Path(path).is_file():
+                raise StudyError(f"study {study.name}: given model {given.name!r}: file not found: {path}")
+        coordinates = {"architecture": given.name, "config": "default", "activation": "given", "training": "given",
+                       "train_size": "all", "seed": 0}
+        settings = {
+            "attribution": None if study.attribution is None else study.attribution.model_dump(mode="json"),
+            "evaluation": list(study.evaluation),
+            "scoring": study.scoring.model_dump(mode="json"),
+            "filters": study.filters.model_dump(mode="json"),
+            "data_checksum": data_checksum,
+            "seqlens_version": __version__,
+            "coordinates": coordinates,
+            "given": {**given.model_dump(mode="json"), "sha256": [sha256(f) for f in given.files()]},
+            "seed": 0,
+        }
+        if study.gia is not None:
+            settings["gia"] = study.gia.model_dump(mode="json")
+        units.append(Unit(given.name.replace("/", "_"), coordinates, settings, settings_key(settings)))
+    return units
+
+
 def grid_size(study: Study) -> int:
     """Number of units of ``study``'s grid."""
     grid = study.models
+    if grid.given:
+        return len(grid.given)
     return (len(grid.architectures) * len(grid.configs) * len(grid.activations) * len(grid.training)
             * len(grid.train_sizes) * len(grid.seeds))
 

@@ -190,7 +190,8 @@ def _quiet_fit(model, train, valid, settings: dict, out_dir: Path):
 
 
 def run_unit(settings: dict, dataset, scratch: str | Path | None = None) -> UnitOutput:
-    """Train the unit's model on ``dataset`` and run its analyses; return files and rows.
+    """Train the unit's model on ``dataset`` (or load it: ``models.given``) and run its
+    analyses; return files and rows.
 
     ``settings``: a :class:`seqlens.experiments.units.Unit`'s ``settings``. ``dataset``: the
     study's :class:`seqlens.data.SeqDataset`. Files are written under ``scratch`` (a new
@@ -219,12 +220,20 @@ def run_unit(settings: dict, dataset, scratch: str | Path | None = None) -> Unit
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model = build(**settings["model"], input_length=dataset.input_length, n_outputs=dataset.n_tasks,
-                      seed=settings["seed"])
-        train = _training_split(dataset, settings["train_size"])
-        history = timed("train", lambda: _quiet_fit(model, train, dataset.valid, settings, out / "model"))
-        records = [_row("training", "epochs", len(history)), _row("training", "best_epoch", history.attrs["best_epoch"]),
-                   _row("training", "stopped_at_cap", training_check(history, settings["fit"]["epochs"])["stopped_at_cap"])]
+        if "given" in settings:  # trained elsewhere: loaded, not trained
+            from .study import GivenModel
+
+            given = {k: v for k, v in settings["given"].items() if k != "sha256"}
+            model = timed("load", lambda: GivenModel(**given).load())
+            records = []
+        else:
+            model = build(**settings["model"], input_length=dataset.input_length, n_outputs=dataset.n_tasks,
+                          seed=settings["seed"])
+            train = _training_split(dataset, settings["train_size"])
+            history = timed("train", lambda: _quiet_fit(model, train, dataset.valid, settings, out / "model"))
+            records = [_row("training", "epochs", len(history)), _row("training", "best_epoch", history.attrs["best_epoch"]),
+                       _row("training", "stopped_at_cap",
+                            training_check(history, settings["fit"]["epochs"])["stopped_at_cap"])]
         test = timed("test", lambda: evaluate(model, dataset.test, task_names=list(dataset.task_names)))
         test.to_csv(out / "test_metrics.csv", index=False)
         if "classification" in evaluation:
