@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["one_hot", "shuffle", "synthetic", "training", "training_step", "attribution", "gia", "streaming", "logo"]
+BENCHMARKS = ["one_hot", "shuffle", "synthetic", "training", "training_step", "attribution", "bpnet_ism", "gia", "streaming", "logo"]
 
 
 def main() -> int:
