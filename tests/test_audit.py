@@ -209,14 +209,20 @@ def _chromium(*arguments, profile):
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
 
 
-def test_chromium_renders_the_audit_offline(audited, tmp_path):
-    _, out = audited
-    page = out / "report.html"
+def _offline_dom(page, tmp_path) -> str:
+    """The DOM of ``page`` as headless Chromium renders it with every host unresolvable,
+    after checking that it fetched nothing but file: and data: URLs."""
     log = tmp_path / "net.json"
     dom = _chromium("--host-resolver-rules=MAP * ~NOTFOUND", f"--log-net-log={log}", "--dump-dom", page.as_uri(),
                     profile=tmp_path / "profile").stdout
-    assert "1. Summary: the verdicts" in dom and "9. Warnings" in dom
     assert _external_requests(log) == []
+    return dom
+
+
+def test_chromium_renders_the_audit_offline(audited, tmp_path):
+    _, out = audited
+    dom = _offline_dom(out / "report.html", tmp_path)
+    assert "1. Summary: the verdicts" in dom and "9. Warnings" in dom
 
 
 def _external_requests(log) -> list[str]:
@@ -302,9 +308,5 @@ def test_audit_of_a_torchscript_model_trained_outside_seqlens(shared_data, datas
     assert (truth["verdict"] != "not available") == ground_truth, truth
     if ground_truth:
         assert rows["randomisation check: the copy's maps score below the model's"]["verdict"] != "not available"
-    page = out / "report.html"
-    log = tmp_path / "net.json"
-    dom = _chromium("--host-resolver-rules=MAP * ~NOTFOUND", f"--log-net-log={log}", "--dump-dom", page.as_uri(),
-                    profile=tmp_path / "profile").stdout
+    dom = _offline_dom(out / "report.html", tmp_path)
     assert "1. Summary: the verdicts" in dom and "model.ts" in dom
-    assert _external_requests(log) == []

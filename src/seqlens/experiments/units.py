@@ -74,17 +74,7 @@ def expand_units(study: Study, data_checksum: str) -> list[Unit]:
         "seed": grid.seeds,
     }
     varying = {factor for factor, values in levels.items() if len(values) > 1}
-    shared = {
-        "fit": grid.fit_settings(),
-        "attribution": None if study.attribution is None else study.attribution.model_dump(mode="json"),
-        "evaluation": list(study.evaluation),
-        "scoring": study.scoring.model_dump(mode="json"),
-        "filters": study.filters.model_dump(mode="json"),
-        "data_checksum": data_checksum,
-        "seqlens_version": __version__,
-    }
-    if study.gia is not None:  # only then: the keys of studies without GIA stay what they were
-        shared["gia"] = study.gia.model_dump(mode="json")
+    shared = {"fit": grid.fit_settings(), **_analysis_settings(study, data_checksum)}
     units = []
     for architecture, config, activation, training, train_size, seed in itertools.product(*levels.values()):
         coordinates = {"architecture": architecture, "config": config, "activation": activation,
@@ -105,6 +95,21 @@ def expand_units(study: Study, data_checksum: str) -> list[Unit]:
     return units
 
 
+def _analysis_settings(study: Study, data_checksum: str) -> dict:
+    """The settings every unit of ``study`` shares besides its model: what it computes, on which data."""
+    shared = {
+        "attribution": None if study.attribution is None else study.attribution.model_dump(mode="json"),
+        "evaluation": list(study.evaluation),
+        "scoring": study.scoring.model_dump(mode="json"),
+        "filters": study.filters.model_dump(mode="json"),
+        "data_checksum": data_checksum,
+        "seqlens_version": __version__,
+    }
+    if study.gia is not None:  # only then: the keys of studies without GIA stay what they were
+        shared["gia"] = study.gia.model_dump(mode="json")
+    return shared
+
+
 def _given_units(study: Study, data_checksum: str) -> list[Unit]:
     """One unit per model trained elsewhere (``models.given``): its name is the level of
     ``architecture``; the key covers the SHA-256 of its files, so a changed file is a new unit."""
@@ -117,19 +122,8 @@ def _given_units(study: Study, data_checksum: str) -> list[Unit]:
                 raise StudyError(f"study {study.name}: given model {given.name!r}: file not found: {path}")
         coordinates = {"architecture": given.name, "config": "default", "activation": "given", "training": "given",
                        "train_size": "all", "seed": 0}
-        settings = {
-            "attribution": None if study.attribution is None else study.attribution.model_dump(mode="json"),
-            "evaluation": list(study.evaluation),
-            "scoring": study.scoring.model_dump(mode="json"),
-            "filters": study.filters.model_dump(mode="json"),
-            "data_checksum": data_checksum,
-            "seqlens_version": __version__,
-            "coordinates": coordinates,
-            "given": {**given.model_dump(mode="json"), "sha256": [sha256(f) for f in given.files()]},
-            "seed": 0,
-        }
-        if study.gia is not None:
-            settings["gia"] = study.gia.model_dump(mode="json")
+        settings = {**_analysis_settings(study, data_checksum), "coordinates": coordinates,
+                    "given": {**given.model_dump(mode="json"), "sha256": [sha256(f) for f in given.files()]}, "seed": 0}
         units.append(Unit(given.name.replace("/", "_"), coordinates, settings, settings_key(settings)))
     return units
 
