@@ -63,7 +63,7 @@ def test_a_run_writes_every_unit_and_the_tables(finished):
         assert not (folder / "model" / "checkpoint.pt").exists()
     results = pd.read_csv(out / "results.csv")
     assert set(results["unit"]) == {u.name for u in expand_units(tiny(), "x")}
-    assert {"classification", "interpretability", "angles", "filters", "training"} == set(results["analysis"])
+    assert {"classification", "interpretability", "angles", "filters", "training", "ensemble"} == set(results["analysis"])
     assert list(results.columns[:7]) == ["unit", "architecture", "config", "activation", "training", "train_size", "seed"]
     assert not list(out.glob("units/.tmp-*"))
     assert report.tables["report"] == out / "report.html" and (out / "report.html").is_file()
