@@ -15,6 +15,7 @@ from torch import nn
 
 from seqlens.alphabet import random_sequences
 from seqlens.attribution import (
+    attribute_split,
     correct_gradients,
     deepshap,
     expected_gradients,
@@ -35,7 +36,8 @@ from seqlens.attribution.references import (
     uniform_references,
     zero_references,
 )
-from seqlens.errors import SeqlensError, SequenceError
+from seqlens.data import Split
+from seqlens.errors import SeqlensError, SequenceError, UnreliableMapsWarning
 from seqlens.evaluation import position_scores
 from seqlens.models.activations import Exponential, ShiftScaleTanh
 
@@ -319,9 +321,26 @@ def test_deepshap_sums_to_delta(X, activation):
 
 
 def test_deepshap_warns_on_a_nonlinearity_it_cannot_see(X):
-    with pytest.warns(RuntimeWarning, match="summation-to-delta check failed"):
+    with pytest.warns(UnreliableMapsWarning, match="summation-to-delta check failed") as caught:
         _, deltas = deepshap(FunctionalExp(), X, n_references=3, return_deltas=True)
     assert deltas.max() > 1e-3
+    (warning,) = [w.message for w in caught if isinstance(w.message, UnreliableMapsWarning)]
+    details = warning.details  # the failure as data, equal to the deltas it was computed from
+    assert warning.check == "summation_to_delta" and details["n_pairs"] == 9 and details["threshold"] == 1e-3
+    assert details["worst_delta"] == pytest.approx(float(deltas.max()))
+    assert (details["worst_sequence"], details["worst_reference"]) == divmod(int(deltas.argmax()), 3)
+    assert 1 <= details["n_failed"] <= 9
+    assert warning.record()["message"].startswith("DeepSHAP summation-to-delta check failed")
+
+
+def test_attribute_split_keeps_a_failed_check_with_the_maps(X):
+    """attribute_split records the check as data on MethodMaps; methods that pass have none."""
+    split = Split(X=X.numpy(), y=np.ones((3, 1), dtype=np.float32))
+    result = attribute_split(FunctionalExp(), split, ["saliency", "deepshap"], params={"deepshap": {"n_references": 3}})
+    assert not result.methods["saliency"].failed and result.methods["saliency"].failed_checks == []
+    shap = result.methods["deepshap"]
+    assert shap.failed and [c["check"] for c in shap.failed_checks] == ["summation_to_delta"]
+    assert shap.failure().startswith("DeepSHAP summation-to-delta check failed for")
 
 
 # ---------------------------------------------------------------------------------------

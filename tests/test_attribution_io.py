@@ -185,3 +185,32 @@ def test_file_info_reads_the_header_only(tmp_path):
     assert not is_attribution_file(dataset_file)
     with pytest.raises(DataFormatError, match=r"not a seqlens attribution file .*; it is a dataset \(`seqlens data info` describes it\)"):
         attribution_file_info(dataset_file)
+
+
+def test_failed_checks_round_trip_and_leave_scoring(tmp_path):
+    """A failed check travels with the maps; scoring leaves those maps out and says why."""
+    from seqlens.evaluation import score_attribution_set
+
+    split = _split()
+    attributions = _set(split)
+    check = {"check": "summation_to_delta", "n_failed": 4, "n_pairs": 50, "worst_delta": 0.7,
+             "message": "DeepSHAP summation-to-delta check failed for 4 of 50 pairs"}
+    attributions.methods["ism"].failed_checks = [check]
+    loaded = load_attributions(save_attributions(attributions, tmp_path / "a.h5"))
+    assert loaded.methods["ism"].failed_checks == [check] and loaded.methods["ism"].failed
+    assert loaded.methods["saliency"].failed_checks == [] and not loaded.methods["saliency"].failed
+    scored = score_attribution_set(loaded)
+    assert scored.failed == {"ism": "DeepSHAP summation-to-delta check failed for 4 of 50 pairs"}
+    assert set(scored.scores["method"]) == {"saliency"} and list(scored.attributions.methods) == ["saliency"]
+    loaded.methods["saliency"].failed_checks = [{"check": "other"}]
+    with pytest.raises(DataFormatError, match="every method's maps failed a check, nothing to score"):
+        score_attribution_set(loaded)
+
+
+@pytest.mark.parametrize("failed_checks, message", [
+    ([{"n_failed": 1}], "failed_checks must be dicts with a 'check' name"),
+    ([{"check": "x", "worst": object()}], "failed_checks are not JSON-able"),
+])
+def test_failed_checks_are_validated(failed_checks, message):
+    with pytest.raises(DataFormatError, match=message):
+        MethodMaps("deepshap", "hypothetical", {"raw": np.zeros((1, 4, 3))}, failed_checks=failed_checks)

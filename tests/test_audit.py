@@ -27,7 +27,7 @@ from seqlens.synthetic import regulatory_code_dataset
 
 SMALL = {"limit": 20, "n_null": 20, "n_resamples": 100}
 CHECKS = ["test performance: model beats the GC-only baseline", "test performance: model beats the 4-mer baseline",
-          "gradients carry little off-simplex noise (saliency)", "maps recover the ground truth: saliency (corrected)",
+          "DeepSHAP maps sum to the output difference", "gradients carry little off-simplex noise (saliency)", "maps recover the ground truth: saliency (corrected)",
           "maps recover the ground truth: deepshap (raw)", "first-layer filters match JASPAR motifs",
           "randomisation check: saliency maps of a weight-randomised copy differ",
           "randomisation check: the copy's maps score below the model's"]
@@ -310,3 +310,36 @@ def test_audit_of_a_torchscript_model_trained_outside_seqlens(shared_data, datas
         assert rows["randomisation check: the copy's maps score below the model's"]["verdict"] != "not available"
     dom = _offline_dom(out / "report.html", tmp_path)
     assert "1. Summary: the verdicts" in dom and "model.ts" in dom
+
+
+class _FunctionalExp(torch.nn.Module):
+    """A bare torch.exp in forward: invisible to DeepSHAP's hooks, so its maps fail the summation check."""
+
+    def __init__(self, length: int):
+        super().__init__()
+        torch.manual_seed(3)
+        self.conv = torch.nn.Conv1d(4, 4, 9, padding="same")
+        self.dense = torch.nn.Linear(4 * length, 1)
+
+    def forward(self, x):
+        return self.dense(torch.exp(self.conv(x)).flatten(1))
+
+
+def test_audit_marks_deepshap_maps_that_fail_the_summation_check(dataset, tmp_path):
+    """The failed maps get a fail row with the worst delta and are neither scored nor drawn."""
+    result = audit_model(_FunctionalExp(dataset.input_length).eval(), dataset, out_dir=tmp_path, **SMALL)
+    verdicts = result.verdicts.set_index("check")
+    row = verdicts.loc["DeepSHAP maps sum to the output difference"]
+    assert row["verdict"] == "fail" and "summation-to-delta check failed for" in row["value"]
+    assert verdicts.loc["maps recover the ground truth: deepshap (raw)", "verdict"] == "not available"
+    assert "failed a check" in verdicts.loc["maps recover the ground truth: deepshap (raw)", "reason"]
+    assert verdicts.loc["maps recover the ground truth: saliency (corrected)", "verdict"] != "not available"
+    assert set(result.tables["scores"]["method"]) == {"saliency"}
+    logos = pd.read_csv(tmp_path / "report_data" / "attribution_logos.csv")["logo"]
+    assert len(logos) and logos.str.startswith("saliency").all()
+
+
+def test_audit_deepshap_summation_passes_on_a_zoo_model(audited):
+    result, _ = audited
+    row = result.verdicts.set_index("check").loc["DeepSHAP maps sum to the output difference"]
+    assert row["verdict"] == "pass" and "20 sequences" in row["value"]

@@ -211,6 +211,21 @@ def test_attribute_errors_are_one_line(workspace, capsys, tmp_path):
     assert not out.exists()
 
 
+def test_score_leaves_out_maps_that_failed_a_check(attributed, capsys, tmp_path):
+    """Maps marked failed (e.g. DeepSHAP's summation to delta) are named on stderr and in the JSON, not scored."""
+    attrs = load_attributions(attributed)
+    attrs.methods["deepshap"].failed_checks = [{"check": "summation_to_delta", "n_failed": 3, "n_pairs": 60,
+                                                "message": "DeepSHAP summation-to-delta check failed for 3 of 60 pairs"}]
+    path = save_attributions(attrs, tmp_path / "failed.h5")
+    code, stdout, stderr = _run(capsys, "score", path, "--logos", "0", "-o", tmp_path / "s", "--json")
+    assert code == 0
+    document = json.loads(stdout)
+    assert document["failed"] == {"deepshap": "DeepSHAP summation-to-delta check failed for 3 of 60 pairs"}
+    assert "deepshap not scored: DeepSHAP summation-to-delta check failed for 3 of 60 pairs" in stderr
+    assert "deepshap" not in set(pd.read_csv(tmp_path / "s" / "scores.csv")["method"])
+    assert "deepshap" not in {row["method"] for row in document["summary"]}
+
+
 def test_score_tables_equal_the_evaluation_functions(workspace, attributed, capsys, tmp_path):
     out = tmp_path / "scores"
     code, stdout, _ = _run(capsys, "score", attributed, "--convention", "003", "--top-k", "10", "--logos", "1", "-o", out, "--json")

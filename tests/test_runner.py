@@ -369,3 +369,62 @@ def test_given_models_are_validated():
         document["models"] = models
         with pytest.raises(StudyError, match=message):
             parse_study(document)
+
+
+def test_a_model_that_cannot_take_the_data_is_refused_before_any_unit_runs(tmp_path, capsys):
+    """ResidualBind's pooling needs more than 200 nt: one line naming the study, model and data, no unit started."""
+    document = copy.deepcopy(TINY)
+    document["models"]["architectures"] = ["cnn_local", "residualbind"]
+    out = tmp_path / "o"
+    with pytest.raises(StudyError, match=r"study tiny: model residualbind \(relu\) cannot take its data "
+                                         r"\(200 nt, 1 output\(s\)\): input_length 200 is too short"):
+        run_study(parse_study(document), out, workers=0, verbose=False)
+    assert not (out / "units").exists() and not (out / "failed").exists()
+    with pytest.raises(StudyError, match="cannot take its data"):  # a dry run says so too
+        run_study(parse_study(document), out, dry_run=True, verbose=False)
+
+
+@pytest.mark.parametrize("name", ["irf1", "zbed2", "oct4-mafk"])
+def test_bundled_real_data_studies_build_their_models_for_their_data(name, shared_data, monkeypatch):
+    from seqlens.data import load
+    from seqlens.experiments import load_study
+    from seqlens.experiments.runner import check_models
+
+    monkeypatch.setenv("SEQLENS_DATA", str(shared_data))
+    for scale in ("quick", "paper"):
+        study = load_study(name, scale)
+        dataset = load(study.data.dataset)
+        check_models(study, expand_units(study, "x"), dataset)  # raises StudyError when a model cannot be built
+
+
+def test_deepshap_maps_that_fail_the_summation_check_are_recorded_not_scored(tmp_path, monkeypatch):
+    """_Plain's torch.relu and amax are functional calls DeepSHAP cannot see: its maps fail the check."""
+    torch.manual_seed(0)
+    torch.save(_Plain().state_dict(), tmp_path / "plain.pt")
+    module = tmp_path / "plainmodels.py"
+    module.write_text("import sys\nsys.modules[__name__].__dict__.update(sys.modules['test_runner'].__dict__)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    document = copy.deepcopy(TINY)
+    document["models"] = {"given": [{"name": "plain", "model_class": "test_runner:_Plain", "weights": "plain.pt"}]}
+    document["attribution"] = {"methods": ["saliency", "deepshap"], "limit": 6, "keep_maps": 2,
+                               "params": {"deepshap": {"n_references": 3}}}
+    document["evaluation"] = ["interpretability"]
+    document["claims"] = []
+    out = tmp_path / "failing"
+    report = run_study(parse_study(document), out, workers=0, verbose=False)
+    assert not report.failed, report.failed
+    results = pd.read_csv(out / "results.csv")
+    failed = results[results["metric"] == "maps_failed"]
+    assert list(failed["method"]) == ["deepshap"] and failed["n"].item() == 18
+    assert 0 < failed["value"].item() <= 1
+    scored = results[results["analysis"] == "interpretability"]
+    assert set(scored["method"]) == {"saliency"}  # the failed maps are not scored
+    warnings_table = pd.read_csv(out / "report_data" / "warnings.csv")
+    kinds = dict(zip(warnings_table["kind"], warnings_table["message"], strict=False))
+    assert kinds["maps failed a check, not scored"].startswith("deepshap: the check failed on")
+    assert any(m.startswith("DeepSHAP summation-to-delta check failed") for m in warnings_table["message"])
+    from seqlens.attribution import load_attributions
+
+    kept = load_attributions(out / "units" / "plain" / "maps.h5")
+    assert kept.methods["deepshap"].failed and not kept.methods["saliency"].failed

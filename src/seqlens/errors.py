@@ -31,3 +31,21 @@ class OutputError(SeqlensError):
 
 class StudyError(SeqlensError):
     """A bad study file, or an output folder that holds a different study."""
+
+
+class UnreliableMapsWarning(RuntimeWarning):
+    """A method's maps failed a check that makes them unusable (e.g. DeepSHAP's summation to delta).
+
+    ``check`` names the check and ``details`` (JSON-able) says by how much, so callers record
+    the failure as data (:attr:`seqlens.attribution.MethodMaps.failed_checks`) instead of
+    parsing the message.
+    """
+
+    def __init__(self, message: str, check: str, details: dict):
+        super().__init__(message)
+        self.check = check
+        self.details = details
+
+    def record(self) -> dict:
+        """``{"check": ..., **details, "message": ...}``, as stored with the maps."""
+        return {"check": self.check, **self.details, "message": str(self)}

@@ -57,7 +57,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import ModelError, SeqlensError
+from ..errors import ModelError, SeqlensError, UnreliableMapsWarning
 from ..models.layers import MultiHeadAttention as _ZooAttention
 from ._core import (
     check_target,
@@ -755,7 +755,8 @@ def deepshap(
     func : applied to the model's output before the target is selected; it is treated
         as linear, so a nonlinear ``func`` (e.g. sigmoid) fails the summation check --
         attribute the logits instead.
-    warn_threshold : a ``RuntimeWarning`` ("DeepSHAP summation-to-delta check failed ...",
+    warn_threshold : a :class:`seqlens.errors.UnreliableMapsWarning` (a ``RuntimeWarning``,
+        check ``"summation_to_delta"``; "DeepSHAP summation-to-delta check failed ...",
         naming the modules without a rule and the worst delta) is issued when some pair has
         ``|f(x) - f(r) - sum((x - r) * m)| > warn_threshold * max(1, |f(x)|, |f(r)|)``
         (the scale factor keeps float32 rounding of large outputs from tripping it).
@@ -813,7 +814,10 @@ def deepshap(
     if excess.any():
         worst = int(torch.argmax(deltas - tolerance))
         relative = float(deltas.mean() / changes.mean().clamp_min(1e-12))
-        warnings.warn(_failure_message(model, int(excess.sum()), N * R, float(deltas[worst]), (worst // R, worst % R),
-                                       relative), RuntimeWarning, stacklevel=2)
+        n_failed, worst_delta = int(excess.sum()), float(deltas[worst])
+        message = _failure_message(model, n_failed, N * R, worst_delta, (worst // R, worst % R), relative)
+        details = {"n_failed": n_failed, "n_pairs": N * R, "worst_delta": worst_delta, "worst_sequence": worst // R,
+                   "worst_reference": worst % R, "mean_relative_delta": relative, "threshold": warn_threshold}
+        warnings.warn(UnreliableMapsWarning(message, "summation_to_delta", details), stacklevel=2)
     result = total / R
     return (result, deltas.reshape(N, R)) if return_deltas else result

@@ -18,7 +18,8 @@ Root attributes: ``target``, ``task_name``, ``split``, ``seed``, ``model_dir``,
 ``model_config`` (JSON), ``data_path``, ``seqlens_version`` (an absent value is stored as
 JSON ``null``). Each ``/maps/<method>`` group has attributes ``method``, ``kind``
 (``"hypothetical"`` or ``"ism_delta"``), ``params`` (JSON: the keyword arguments the
-method was called with), ``seconds`` and ``warnings`` (JSON list).
+method was called with), ``seconds``, ``warnings`` (JSON list) and, when a check failed,
+``failed_checks`` (JSON list of :attr:`MethodMaps.failed_checks`; absent in files without one).
 
 Which kind a method returns, how it reduces to position scores and whether it is a gradient
 method (raw + corrected) is its entry in :mod:`seqlens.attribution.registry`.
@@ -71,6 +72,10 @@ class MethodMaps:
     params : keyword arguments the method was called with (JSON-able).
     seconds : wall time of computing the maps, when known.
     warnings : warnings the method raised (e.g. a failed DeepSHAP summation check).
+    failed_checks : the checks these maps failed, each ``{"check": name, ..., "message": ...}``
+        (:meth:`seqlens.errors.UnreliableMapsWarning.record`; e.g. ``"summation_to_delta"`` with
+        ``n_failed``, ``n_pairs``, ``worst_delta``). Maps with a failed check are unusable:
+        studies and audits report them as failed instead of scoring them (:attr:`failed`).
     """
 
     method: str
@@ -79,6 +84,7 @@ class MethodMaps:
     params: dict = field(default_factory=dict)
     seconds: float | None = None
     warnings: list[str] = field(default_factory=list)
+    failed_checks: list[dict] = field(default_factory=list)
 
     def __post_init__(self):
         if not isinstance(self.method, str) or not self.method or "/" in self.method:
@@ -106,6 +112,23 @@ class MethodMaps:
         except TypeError as exc:
             raise DataFormatError(f"method {self.method!r}: params are not JSON-able: {exc}") from None
         self.warnings = [str(w) for w in self.warnings]
+        if not all(isinstance(c, dict) and isinstance(c.get("check"), str) for c in self.failed_checks):
+            raise DataFormatError(f"method {self.method!r}: failed_checks must be dicts with a 'check' name")
+        try:
+            json.dumps(self.failed_checks)
+        except TypeError as exc:
+            raise DataFormatError(f"method {self.method!r}: failed_checks are not JSON-able: {exc}") from None
+
+    @property
+    def failed(self) -> bool:
+        """Whether these maps failed a check (:attr:`failed_checks`) and must not be scored."""
+        return bool(self.failed_checks)
+
+    def failure(self) -> str | None:
+        """One line saying which checks failed and by how much, or None."""
+        if not self.failed_checks:
+            return None
+        return "; ".join(c.get("message") or c["check"] for c in self.failed_checks).splitlines()[0]
 
     @property
     def reduction(self) -> Literal["sum", "l2"]:
@@ -203,6 +226,8 @@ def save_attributions(attributions: AttributionSet, path: str | os.PathLike) -> 
             group.attrs["params"] = json.dumps(method.params)
             group.attrs["seconds"] = json.dumps(method.seconds)
             group.attrs["warnings"] = json.dumps(method.warnings)
+            if method.failed_checks:
+                group.attrs["failed_checks"] = json.dumps(method.failed_checks)
             for variant, values in method.maps.items():
                 group.create_dataset(variant, data=values, **_COMPRESSED)
     return path
@@ -232,6 +257,7 @@ def _read_method(group: h5py.Group, path) -> MethodMaps:
             params=_json_attr(group, "params", path),
             seconds=_json_attr(group, "seconds", path),
             warnings=_json_attr(group, "warnings", path),
+            failed_checks=_json_attr(group, "failed_checks", path) if "failed_checks" in group.attrs else [],
         )
     except DataFormatError as exc:
         raise DataFormatError(f"{path}: {exc}") from None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..errors import SeqlensError
+from ..errors import SeqlensError, UnreliableMapsWarning
 from ..io_utils import json_ready
 from .correction import correct_gradients
 from .io import AttributionSet, MethodMaps
@@ -259,7 +259,9 @@ def attribute_split(
         if correct and spec.gradient:
             maps["corrected"] = correct_gradients(raw)
         result = MethodMaps(name, spec.kind, maps, params=kwargs,
-                            seconds=time.perf_counter() - start, warnings=[str(w.message) for w in caught])
+                            seconds=time.perf_counter() - start, warnings=[str(w.message) for w in caught],
+                            failed_checks=[w.message.record() for w in caught
+                                           if isinstance(w.message, UnreliableMapsWarning)])
         results[name] = result
         if on_method is not None:
             on_method(result)

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import DataFormatError, SeqlensError
@@ -95,7 +96,10 @@ def score(
         "summary": table_records(result.summary),
         "angles": table_records(result.angles),
         "files": [str(p) for p in written],
+        "failed": result.failed,
     }
+    for method, why in result.failed.items():
+        console.print(f"[yellow]warning:[/yellow] {method} not scored: {escape(why)}", highlight=False, soft_wrap=True)
     if json_output:
         emit_json(document)
         return

@@ -22,7 +22,7 @@ docstring there says how each kind is converted).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -227,7 +227,7 @@ def pooled_angles(
 class AttributionScores:
     """Every score of an attribution set (what :func:`score_attribution_file` returns).
 
-    attributions : the scored set (maps ``(N, 4, L)``).
+    attributions : the scored set (maps ``(N, 4, L)``), without the methods in ``failed``.
     ground_truth : the ``(N, 4, L)`` ground truth it was scored against.
     background : that ground truth's background frequencies ``(4,)`` (None = uniform).
     scores : per (method, variant, sequence) table (:func:`score_attributions`).
@@ -237,6 +237,9 @@ class AttributionScores:
     convention, threshold : the positives' convention and its information threshold (bits).
     top_k : background positions in the signal-to-noise denominator.
     source : the attribution file, when scored from one.
+    failed : method -> one line saying which check its maps failed; those maps are not in
+        ``attributions``, ``scores``, ``summary`` or ``angles``
+        (:attr:`seqlens.attribution.MethodMaps.failed`).
     """
 
     attributions: AttributionSet
@@ -249,6 +252,7 @@ class AttributionScores:
     threshold: float
     top_k: int
     source: Path | None = None
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 def score_attribution_set(
@@ -267,30 +271,40 @@ def score_attribution_set(
     The ground truth is ``ground_truth`` if given, else the set's own, else rows of the
     dataset ``data`` (:func:`ground_truth_for`), with its background (``background``
     overrides it). Other parameters (``kind`` for maps made elsewhere) as
-    :func:`score_attributions`. Raises :class:`DataFormatError` for a set without maps.
+    :func:`score_attributions`. Maps that failed a check (e.g. DeepSHAP's summation to
+    delta) are not scored: they are listed in ``failed``. Raises :class:`DataFormatError`
+    for a set without maps, or whose every method failed a check.
     """
     name = "the attribution set" if source is None else str(source)
     if not attributions.methods:
         raise DataFormatError(f"{name} holds no attribution maps")
+    failed = {n: m.failure() for n, m in attributions.methods.items() if m.failed}
+    if len(failed) == len(attributions.methods):
+        raise DataFormatError(f"{name}: every method's maps failed a check, nothing to score "
+                              f"({'; '.join(f'{n}: {why}' for n, why in failed.items())})")
+    usable = replace(attributions, methods={n: m for n, m in attributions.methods.items() if not m.failed})
+    if isinstance(kind, dict):
+        kind = {n: k for n, k in kind.items() if n not in failed}
     info_threshold = resolve_threshold(convention, threshold)
     if ground_truth is None:
         truth, found_background = ground_truth_for(attributions, data, name)
     else:
         truth, found_background = ground_truth, attributions.sequences.background
     background = found_background if background is None else background
-    scores = score_attributions(attributions, truth, convention=convention, threshold=threshold, top_k=top_k,
+    scores = score_attributions(usable, truth, convention=convention, threshold=threshold, top_k=top_k,
                                 background=background, kind=kind)
     return AttributionScores(
-        attributions=attributions,
+        attributions=usable,
         ground_truth=truth,
         background=background,
         scores=scores,
         summary=summarize_scores(scores),
-        angles=pooled_angles(attributions, truth, convention, threshold, background, kind=kind),
+        angles=pooled_angles(usable, truth, convention, threshold, background, kind=kind),
         convention=convention,
         threshold=info_threshold,
         top_k=top_k,
         source=None if source is None else Path(source),
+        failed=failed,
     )
 
 

@@ -11,7 +11,8 @@ fail / not available, ``test``, ``reason``):
 - attribution maps (:func:`seqlens.attribution.attribute_split`: saliency, corrected, and
   DeepSHAP) with the gradient-angle statistics of the raw saliency maps
   (:func:`seqlens.evaluation.angle_summary`: the fraction of positions whose gradient lies
-  more than 45 degrees off the simplex);
+  more than 45 degrees off the simplex), and whether DeepSHAP's maps sum to the output
+  differences (maps that fail are reported as failed and not scored or drawn);
 - when the data has ground truth, the maps' interpretability AUROC
   (:func:`seqlens.evaluation.score_attribution_set`), mean with a bootstrap CI over sequences;
 - first-layer filters matched to JASPAR (:func:`seqlens.evaluation.filter_report`, any
@@ -228,7 +229,18 @@ def _attribution(model, split, split_name, target, task, labelled, settings, tab
     parts["attributions"], parts["refused"] = combined, refused
     truth = split.ground_truth is not None
     scored = None
-    if combined is not None and truth:
+    if combined is not None and "deepshap" in combined.methods:
+        maps = combined.methods["deepshap"]
+        check = "DeepSHAP maps sum to the output difference"
+        test = ("summation to delta per (sequence, reference) pair: |f(x) - f(r) - sum(attr)| <= "
+                "1e-3 x max(1, |f(x)|, |f(r)|)")
+        if maps.failed:
+            rows.append(_row(check, maps.failure(), "pass: every pair within the tolerance; fail: otherwise", "fail",
+                             test, "truth", reason="the DeepSHAP maps are unusable and are not scored"))
+        else:
+            rows.append(_row(check, f"every pair within the tolerance ({len(rows_)} sequences)",
+                             "pass: every pair within the tolerance; fail: otherwise", "pass", test, "truth"))
+    if combined is not None and truth and not all(m.failed for m in combined.methods.values()):
         scored = score_attribution_set(combined, convention="002")
         parts["scored"] = scored
         tables["scores"] = scored.scores
@@ -263,6 +275,8 @@ def _attribution(model, split, split_name, target, task, labelled, settings, tab
             rows.append(_na(check, f"the {split_name} split holds no ground truth", test, "truth"))
         elif combined is None or method not in combined.methods:
             rows.append(_na(check, f"{method} was not computed", test, "truth"))
+        elif combined.methods[method].failed:
+            rows.append(_na(check, f"{method} maps failed a check and are not scored", test, "truth"))
         else:
             scores = scored.scores
             values = scores[(scores["method"] == method) & (scores["variant"] == variant)]["auroc"].to_numpy(float)
@@ -610,7 +624,7 @@ def write_audit_report(result: AuditResult, out_dir) -> Path:
         scored = result.parts.get("scored")
         for index in range(min(LOGO_SEQUENCES, len(attributions.X))):
             for method, variant, values in attributions.iter_maps():
-                if method.gradient and variant == "raw":
+                if (method.gradient and variant == "raw") or method.failed:
                     continue
                 title = f"{method.method} ({variant}), {result.settings['split']} sequence {int(attributions.rows[index])}"
                 if scored is not None:

@@ -39,7 +39,8 @@ def ensemble_distances(unit_dirs: dict[str, tuple[dict, Path]]) -> pd.DataFrame:
 
     ``unit_dirs``: unit name -> (coordinates, folder) of the finished units. Seeds whose
     kept maps cover other rows than the rest of their condition's (a changed
-    ``keep_maps``) are left out of that condition.
+    ``keep_maps``) are left out of that condition, and so is a method whose maps failed a
+    check in any seed (:attr:`seqlens.attribution.MethodMaps.failed`).
     """
     from ..attribution import load_attributions
 
@@ -58,6 +59,8 @@ def ensemble_distances(unit_dirs: dict[str, tuple[dict, Path]]) -> pd.DataFrame:
         if len(members) < 2:
             continue
         for name, method in members[0][1].methods.items():
+            if any(a.methods[name].failed for _, a in members if name in a.methods):  # unusable maps
+                continue
             for variant in method.maps:
                 if not all(name in a.methods and variant in a.methods[name].maps for _, a in members):
                     continue

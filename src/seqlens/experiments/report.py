@@ -731,6 +731,8 @@ def _attribution_logos_section(build: _Build) -> dict:
             build.skipped.append(f"attribution logos of {unit.name}: {_first_line(exc)}")
             continue
         attributions = scored.attributions
+        for method, why in scored.failed.items():
+            build.skipped.append(f"attribution logos of {unit.name}: {method} maps failed a check ({why})")
         images = []
         for index in range(min(LOGO_SEQUENCES, len(attributions.X))):
             for method, variant, _ in attributions.iter_maps():
@@ -895,6 +897,11 @@ def _warnings_section(build: _Build) -> list[list[str]]:
                 rows.append(["warning during the run", unit.name, _first_line(message)])
     results = folder.results
     if not results.empty:
+        failed_maps = results[(results["analysis"] == "attribution") & (results["metric"] == "maps_failed")]
+        for _, row in failed_maps.iterrows():
+            rows.append(["maps failed a check, not scored", row["unit"],
+                         f"{row['method']}: the check failed on {float(row['value']):.1%} of {int(row['n'])} checked "
+                         "cases (the unit's warning says which); its maps are left out of every score"])
         at_cap = results[(results["analysis"] == "training") & (results["metric"] == "stopped_at_cap")
                          & (results["value"].astype(float) > 0)]
         cap = (folder.study.get("models") or {}).get("epochs")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
-from ..errors import StudyError
+from ..errors import ModelError, StudyError
 from ..io_utils import check_output_dir
 from ..progress import console, progress_bar
 from .executors import InlineExecutor, LocalExecutor, RayExecutor, available_cores, threads_per_worker
@@ -26,7 +26,7 @@ from .ensembles import ensemble_distances
 from .results import sequence_scores, study_tables, write_tables
 from .store import STATUSES, StudyStore
 from .study import Study
-from .units import Unit, expand_units, shard
+from .units import Unit, expand_units, settings_key, shard
 
 EXECUTORS = ("local", "ray")
 
@@ -95,6 +95,29 @@ def prepare_data(study: Study, store: StudyStore, regenerate: bool):
         dataset = study.data.generator()(**study.data.options, seed=study.data.seed)
         save_h5(dataset, path)
     return load_h5(path), path
+
+
+def check_models(study: Study, units: list[Unit], dataset) -> None:
+    """Build each distinct model of ``units`` for ``dataset``'s length and outputs once, before any unit runs.
+
+    A model that cannot take the data (e.g. too many pooling layers for its length) would
+    otherwise fail every unit of its kind after the data were prepared and the workers
+    started; this says so in one line naming the study, the model and the data.
+    Raises :class:`StudyError`.
+    """
+    from ..models import build
+
+    seen = set()
+    for unit in units:
+        spec = unit.settings.get("model")
+        if spec is None or settings_key(spec) in seen:  # foreign models are loaded, not built
+            continue
+        seen.add(settings_key(spec))
+        try:
+            build(**spec, input_length=dataset.input_length, n_outputs=dataset.n_tasks, seed=0)
+        except ModelError as exc:
+            raise StudyError(f"study {study.name}: model {spec['name']} ({spec['activation']}) cannot take its data "
+                             f"({dataset.input_length} nt, {dataset.n_tasks} output(s)): {exc}") from None
 
 
 def make_executor(executor: str, workers: int | None, address: str | None, threads: int | None = None):
@@ -187,6 +210,7 @@ def run_study(
     if previous is not None and not force:
         store.check_changes(previous, record)
     units = expand_units(study, checksum)
+    check_models(study, units, dataset)
     selected = shard(units, *shard_spec) if shard_spec else units
     plan = [PlannedUnit(u, status := store.status(u), "skip" if status == "done" else "run") for u in selected]
     outcome = RunReport(store.root, study.name, study.scale, plan, dry_run=dry_run)

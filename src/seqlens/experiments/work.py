@@ -272,13 +272,17 @@ def _attribution_analyses(model, dataset, settings: dict, out: Path) -> list[dic
                              correct="corrected" in variants, seed=settings["seed"], params=spec["params"],
                              batch_size=spec["batch_size"], split_name="test", task_name=task)
     scoring = settings["scoring"]
-    records = []
+    records = _failed_map_rows(result, task)
     if "interpretability" not in settings["evaluation"]:  # angles only: real data has no ground truth to score
         angles = pooled_angles(result, convention=scoring["convention"], threshold=scoring["threshold"])
         if len(angles):
             angles.to_csv(out / "angles.csv", index=False)
             records += _angle_rows(angles, task)
         if spec["keep_maps"]:  # the report's logos of representative positives
+            _save_first_maps(result, spec["keep_maps"], variants, out / "maps.h5", save_attributions)
+        return records
+    if all(m.failed for m in result.methods.values()):  # nothing usable to score; the kept maps still say why
+        if spec["keep_maps"]:
             _save_first_maps(result, spec["keep_maps"], variants, out / "maps.h5", save_attributions)
         return records
     scored = score_attribution_set(result, convention=scoring["convention"], threshold=scoring["threshold"],
@@ -298,6 +302,20 @@ def _attribution_analyses(model, dataset, settings: dict, out: Path) -> list[dic
     return records
 
 
+def _failed_map_rows(result, task: str) -> list[dict]:
+    """One ``attribution/maps_failed`` row per method whose maps failed a check (they are not scored):
+    the fraction of (sequence, reference) pairs that failed, 1 when the check does not count pairs."""
+    rows = []
+    for name, method in result.methods.items():
+        if method.failed:  # attribute_split kept the warning with the maps; the unit's record gets it too
+            warnings.warn(method.failure(), RuntimeWarning, stacklevel=2)
+        for check in method.failed_checks:
+            fraction = check["n_failed"] / check["n_pairs"] if check.get("n_pairs") else 1.0
+            rows.append(_row("attribution", "maps_failed", fraction, n=check.get("n_pairs") or 1, task=task,
+                             method=name, variant="raw"))
+    return rows
+
+
 def _save_first_maps(result, n: int, variants: list[str], path: Path, save) -> None:
     """The maps of the first ``n`` attributed sequences (the report's logos), asked-for variants only."""
     from ..attribution import AttributionSet, MethodMaps
@@ -308,7 +326,8 @@ def _save_first_maps(result, n: int, variants: list[str], path: Path, save) -> N
         maps = {v: m[keep] for v, m in method.maps.items() if v in variants or not method.gradient}
         if maps:
             methods[name] = MethodMaps(method.method, method.kind, maps, params=method.params,
-                                       seconds=method.seconds, warnings=method.warnings)
+                                       seconds=method.seconds, warnings=method.warnings,
+                                       failed_checks=method.failed_checks)
     subset = AttributionSet(sequences=result.sequences.subset(keep), rows=result.rows[keep], target=result.target,
                             methods=methods, task_name=result.task_name, split=result.split, seed=result.seed,
                             model_config=result.model_config)
