@@ -293,7 +293,7 @@ def test_filter_report_matches_its_parts_and_falls_back_without_tfs():
         np.testing.assert_array_equal(got.ppm, want.ppm)
     table = tomtom_table(alignment.motifs)
     stats = match_statistics(table, ["YY1"], evalue=0.1)
-    extra = {"min_information": 2.0, "n_uninformative": 0, "uninformative_fraction": 0.0}
+    extra = {"min_information": 4.0, "n_uninformative": 0, "uninformative_fraction": 0.0}
     assert report.statistics == {**stats.summary, **extra}
     assert report.statistics["match_fraction"] == 0.5 and report.statistics["no_match_fraction"] == 0.5
     assert report.per_filter["name"].tolist() == ["filter0", "filter1"]
@@ -348,7 +348,7 @@ def test_uninformative_filters_get_no_hits_counted():
     # motifs (CTCF) "significantly"; a real motif carries far more than the threshold.
     flat = Motif(name="flat", ppm=np.tile([[0.22], [0.28], [0.27], [0.23]], 19) + np.linspace(-0.02, 0.02, 19) * [[1], [-1], [1], [-1]])
     yy1 = get_motif("YY1")
-    assert flat.total_information < DEFAULT_MIN_INFORMATION == 2.0 < yy1.total_information
+    assert flat.core_information() < DEFAULT_MIN_INFORMATION == 4.0 < yy1.core_information()
     flat_hits = tomtom_table([flat], 2024)
     assert flat_hits["e_value"].min() < 0.1  # what issue 14 saw: a flat PPM with significant hits
 
@@ -459,7 +459,9 @@ def test_cli_filters_without_resolvable_ground_truth(tmp_path, capsys):
     assert "oct4_vs_mafk" in captured.err and "no ground truth" in captured.err
     assert "match_fraction" not in json.dumps(document)
     assert {f["category"] for f in document["filters"]} <= {"other", "none", "uninformative"}
-    assert document["min_information"] == 2.0 and document["n_uninformative"] == sum(
+    from seqlens.evaluation.filter_report import DEFAULT_MIN_INFORMATION
+
+    assert document["min_information"] == DEFAULT_MIN_INFORMATION and document["n_uninformative"] == sum(
         f["category"] == "uninformative" for f in document["filters"])
     assert main([*argv[:-1], str(tmp_path / "g")]) == 0
     err = capsys.readouterr().err
@@ -469,3 +471,27 @@ def test_cli_filters_without_resolvable_ground_truth(tmp_path, capsys):
     document = json.loads(capsys.readouterr().out)
     assert document["ground_truth"] == {"tfs": ["POU5F1"], "source": "--tfs"}
     assert "match_fraction" in document["statistics"]
+
+
+def test_a_spread_out_ppm_is_uninformative_though_its_total_information_is_not_small():
+    """Like the ReLU filters of cnn_dist on Oct4 vs Mafk: ~0.2 bits in each of 19 columns (3.9 bits in all,
+    above a 2-bit total threshold) hits CTCF at E ~ 5e-8; its best 6 columns carry 1.2 bits, every
+    JASPAR motif at least 5."""
+    from seqlens.evaluation.filter_report import DEFAULT_MIN_INFORMATION
+    from seqlens.motifs import Motif, load_motifs
+    from seqlens.tomtom import tomtom_table
+
+    rng = np.random.default_rng(0)
+    columns = np.full((19, 4), 1 / 6)
+    columns[np.arange(19), rng.integers(4, size=19)] = 0.5
+    spread = Motif(name="spread", ppm=columns.T)
+    assert spread.total_information == pytest.approx(3.943, abs=1e-3) and spread.total_information > 2
+    assert spread.core_information() == pytest.approx(6 * (2 - (0.5 + 0.5 * np.log2(6))), abs=1e-6)  # a 1e-9 pseudocount
+    assert spread.core_information() < DEFAULT_MIN_INFORMATION
+    hits = tomtom_table([spread], 2024)
+    assert hits.loc[hits["e_value"].idxmin(), "target_name"] == "CTCF" and hits["e_value"].min() < 1e-6
+    for release in (2016, 2024):
+        cores = [m.core_information() for m in load_motifs(release)]
+        assert min(cores) > 5.0 > DEFAULT_MIN_INFORMATION, release
+    narrow = Motif(name="narrow", ppm=np.eye(4)[:, [0, 1, 2]])  # narrower than the core: all of it counts
+    assert narrow.core_information() == pytest.approx(6.0)

@@ -8,7 +8,8 @@ as the originals' code; the JSON document, filters.json and the printed summary 
 a logo grid labelled with each filter's best hit; and, when the split has ground truth, the
 motif localisation AUROC of the filter scans next to that of the true PWMs.
 
-Filters whose PPM carries under ``--min-information`` bits (default 2) are ``uninformative``:
+Filters whose PPM carries under ``--min-information`` bits in its most informative 6 columns
+(default 4) are ``uninformative``:
 Tomtom hits of near-uniform PPMs (e.g. to CTCF in JASPAR 2024) are not counted. Ground-truth
 TFs come from ``--tfs`` or the dataset; task names count only when they name a motif (a task
 such as ``oct4_vs_mafk`` does not): without any, a note says there is no ground truth,
@@ -81,7 +82,7 @@ def _print_summary(report, title: str) -> None:
         view.add_row(row.name, str(row.n_sites), label, row.category)
     console.print(view)
     stats = report.statistics
-    uninformative = f"{report.n_uninformative} uninformative (< {report.min_information:g} bits, hits not counted)"
+    uninformative = f"{report.n_uninformative} uninformative (< {report.min_information:g} bits in their best 6 columns, hits not counted)"
     if stats is not None:
         console.print(
             f"match fraction {stats['match_fraction']:.3f} (criterion {report.criterion}: {report.criterion_description}), "
@@ -113,7 +114,7 @@ def filters(
     threshold: float = typer.Option(0.5, "--threshold", help="Site = activation above THRESHOLD x the filter's maximum."),
     window: int | None = typer.Option(None, "--window", min=1, help="Aligned window width (default: the filter width; the papers: 20)."),
     trim: bool = typer.Option(False, "--trim", help="Trim PPMs to columns with IC > 0.5 bits, padded by 3."),
-    min_information: float = typer.Option(2.0, "--min-information", min=0.0, help="Filters whose PPM has less total information (bits) are 'uninformative': their Tomtom hits are not counted (0: count all)."),
+    min_information: float = typer.Option(4.0, "--min-information", min=0.0, help="Filters whose PPM carries fewer bits in its most informative 6 columns are 'uninformative': their Tomtom hits are not counted (0: count all)."),
     tfs: str | None = typer.Option(None, "--tfs", help="Ground-truth TF names, comma-separated (default: from the dataset)."),
     exclude: str | None = typer.Option(None, "--exclude", help="Database motifs to leave out, comma-separated names or IDs (Koo & Ploenzke 2021 dropped Gmeb1)."),
     out: Path | None = typer.Option(None, "-o", "--out", help="Output directory (default: RUN/filters)."),

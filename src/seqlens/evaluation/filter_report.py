@@ -14,18 +14,22 @@ A filter PPM with little information (a dead filter, or one whose sites are back
 is close to uniform, and Tomtom still gives it significant hits: near-uniform width-19
 PPMs match long motifs such as CTCF (MA1929.2, MA1930.2) or ZNF354A (MA1978.2) of JASPAR
 2024 at p ~ 1e-12, which would inflate the "other-only" fraction (paper 002 set such
-hits aside). A filter whose total information content is below ``min_information`` bits
-(:data:`DEFAULT_MIN_INFORMATION`, 2) is therefore category ``uninformative``: its Tomtom
+hits aside). A filter whose most informative 6 consecutive columns carry fewer than
+``min_information`` bits (``core_information``, :meth:`seqlens.motifs.Motif.core_information`;
+:data:`DEFAULT_MIN_INFORMATION`, 4) is therefore category ``uninformative``: its Tomtom
 rows stay in the table, but none of its hits is counted (``n_significant`` 0, no best hit,
-no ground-truth TF). The default, 2 bits, is the information of one fully specified position: every
-motif of JASPAR 2016 and 2024 carries at least 5.4 and 6.0 bits (median 13 and 12), so no
-real motif is near it; a filter with at most one site (uniform PPM, 0 bits) and a filter
-firing on background, whose PPM averages n random windows (sampling noise alone gives
-about ``3 W / (2 n ln 2)`` bits for width W: 1.4 bits for 30 windows of width 19, 0.4 for
-100), fall below it; a weakly tuned filter with some real preference (2.4 bits over 4,755
-sites for a randomly initialised filter in the tests) keeps its hits. The PPM of very few
-windows is noisier (20 windows of width 19: about 2 bits, up to 2.8 seen), so raise the
-threshold when filters have few sites; pass ``min_information=0`` to count every hit.
+no ground-truth TF).
+
+Why the core and why 4 bits: every motif of JASPAR 2016 and 2024 carries at least 5.1 bits
+in its best 6 columns (1% quantile 5.8), so no real motif is near the threshold, while a
+near-uniform PPM spreads its bits thinly. The ReLU filters of cnn_dist trained on Oct4 vs
+Mafk ChIP-seq (paper-scale run of 2026-12-03) carry 3.9-6.6 bits in total over 19 columns,
+enough to pass a total-information threshold, but 0.5-1.1 bits in their best column and
+1.7-3.7 bits in their best 6: all 24 "matched" only CTCF or ZNF354A. Sampling noise of a
+filter firing on background adds about ``3 W / (2 n ln 2)`` bits over W columns averaged
+from n windows (0.4 bits over 6 columns for 30 windows), so a filter with a handful of
+sites is not lifted over the threshold by noise alone. Pass ``min_information=0`` to count
+every hit.
 """
 
 from __future__ import annotations
@@ -44,8 +48,8 @@ from .filters import FilterAlignment, filter_alignment
 from .localization import filter_scan, localization_auroc, pwm_scan
 from .summary import summarize
 
-#: Filters whose PPM carries fewer bits in all are ``uninformative`` (see the module docstring).
-DEFAULT_MIN_INFORMATION = 2.0
+#: Filters whose PPM core (6 columns) carries fewer bits are ``uninformative`` (see the module docstring).
+DEFAULT_MIN_INFORMATION = 4.0
 
 #: Task names that are not TF names (the default of a one-task dataset).
 GENERIC_TASK_NAMES = ("label",)
@@ -143,7 +147,7 @@ class FilterReport:
     per_filter : the alignment table (``filter``, ``name``, ``n_sites`` ...) with each
         filter's best significant hit (``n_significant``, ``best_target_id``,
         ``best_target_name``, ``best_p_value``), ``ground_truth_tf`` (with TFs),
-        ``informative`` (``information >= min_information``) and ``category``
+        ``informative`` (``core_information >= min_information``) and ``category``
         (``ground_truth`` / ``other`` / ``none`` / ``uninformative``; without TFs no
         ``ground_truth``). An uninformative filter has no counted hit.
     coverage : one row per ground-truth TF (None without TFs).
@@ -198,8 +202,9 @@ def hit_label(row) -> str:
     if row.category == "none":
         return "no match"
     if row.category == "uninformative":
-        information = getattr(row, "information", None)
-        return "uninformative" if information is None or pd.isna(information) else f"uninformative ({information:.1f} bits)"
+        information = getattr(row, "core_information", None)
+        return "uninformative" if information is None or pd.isna(information) else \
+            f"uninformative ({information:.1f} bits in its core)"
     name = f"{row.best_target_name} ({row.best_target_id})"
     return f"{name}, p={row.best_p_value:.1e}" + (" *" if row.category == "ground_truth" else "")
 
@@ -253,8 +258,9 @@ def filter_report(
     threshold, window, trim : filter alignment (:func:`filter_alignment`).
     exclude : database motif names or IDs to leave out (002 dropped Gmeb1).
     localization : also score motif localisation (when ``split`` has ground truth).
-    min_information : filters whose PPM has less total information content (bits) are
-        ``uninformative`` and none of their Tomtom hits is counted (module docstring; 0 counts all).
+    min_information : filters whose PPM core (the most informative 6 columns) carries fewer
+        bits are ``uninformative`` and none of their Tomtom hits is counted (module docstring;
+        0 counts all).
 
     Returns
     -------
@@ -269,7 +275,7 @@ def filter_report(
     if not min_information >= 0:
         raise SeqlensError(f"min_information must be >= 0 bits, got {min_information}")
     table = tomtom_table(alignment.motifs, targets=motifs, exclude=list(exclude))
-    informative = (alignment.table["information"] >= min_information).to_numpy()
+    informative = (alignment.table["core_information"] >= min_information).to_numpy()
     counted = _without_uninformative(table, informative)
     tf_names, tf_source = ground_truth_tfs(dataset, split, tfs, tfs_given_as, database=motifs)
     if tf_names:
@@ -278,7 +284,7 @@ def filter_report(
     else:
         per_filter, coverage, stats = _best_hits_only(counted, evalue, qvalue), None, None
     per_filter = alignment.table.merge(per_filter.rename(columns={"query": "name"}), on="name", how="left")
-    per_filter.insert(per_filter.columns.get_loc("information") + 1, "informative", informative)
+    per_filter.insert(per_filter.columns.get_loc("core_information") + 1, "informative", informative)
     per_filter.loc[~informative, "category"] = "uninformative"
     if stats is not None:
         stats = _with_uninformative(stats, per_filter, min_information)

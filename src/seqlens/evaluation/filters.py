@@ -30,11 +30,15 @@ import torch
 
 from ..errors import DataFormatError, MotifError, SeqlensError
 from ..models.state import model_state
-from ..motifs import Motif, information_content
+from ..motifs import Motif
 from ..validation import as_array, as_one_hot_array, check_int
 
 #: Windows gathered per block when averaging the sites of one filter (bounds memory).
 _SITES_PER_BLOCK = 65536
+
+#: Columns of a filter motif's core, whose information decides whether it is informative
+#: (:mod:`seqlens.evaluation.filter_report`).
+CORE_WIDTH = 6
 
 
 def _conv_geometry(conv) -> tuple[int, int]:
@@ -108,7 +112,9 @@ class FilterAlignment:
         dataset), ``n_hits`` (positions above the threshold), ``n_sites`` (hits whose window
         lies inside the sequence: the windows averaged), ``width`` (after trimming) and
         ``information`` (the motif's total information content in bits,
-        :func:`seqlens.motifs.information_content` summed over its columns; 0 for a uniform PPM).
+        :func:`seqlens.motifs.information_content` summed over its columns; 0 for a uniform PPM)
+        and ``core_information`` (bits in its most informative 6 consecutive columns,
+        :meth:`seqlens.motifs.Motif.core_information`).
     """
 
     motifs: list[Motif]
@@ -195,9 +201,10 @@ def filter_alignment(
             except MotifError:
                 pass  # no informative column: nothing to trim to, keep the whole window
         motifs.append(motif)
-        information = float(information_content(motif.ppm).sum())
-        rows.append((f, motif.name, max_activation, int(positions.size), int(seqs.size), motif.width, information))
-    table = pd.DataFrame(rows, columns=["filter", "name", "max_activation", "n_hits", "n_sites", "width", "information"])
+        rows.append((f, motif.name, max_activation, int(positions.size), int(seqs.size), motif.width,
+                     motif.total_information, motif.core_information(CORE_WIDTH)))
+    table = pd.DataFrame(rows, columns=["filter", "name", "max_activation", "n_hits", "n_sites", "width", "information",
+                                        "core_information"])
     return FilterAlignment(motifs=motifs, table=table)
 
 
