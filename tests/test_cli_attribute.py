@@ -334,7 +334,11 @@ def test_filters_end_to_end(workspace, capsys, tmp_path):
     stats = document["statistics"]
     assert stats["criterion"] == "best" and stats["qvalue"] == 0.1 and stats["evalue"] is None
     assert stats["match_fraction"] == 3 / 8 and stats["match_fraction"] == (per_filter["category"] == "ground_truth").mean()
-    assert stats["other_fraction"] == 5 / 8 and stats["other_fraction"] == (per_filter["category"] == "other").mean()
+    assert stats["other_fraction"] == 2 / 8 and stats["other_fraction"] == (per_filter["category"] == "other").mean()
+    # The three filters left at their random initial weights carry no motif core: uninformative, hits not counted.
+    unplanted = per_filter.iloc[5:]
+    assert unplanted["category"].tolist() == ["uninformative"] * 3 and (unplanted["core_information"] < 4).all()
+    assert (planted["core_information"] > 4).all() and stats["n_uninformative"] == 3
     assert stats["tf_coverage"] == 0.6 and set(stats["tfs_found"]) == {"Gabpa", "MAX", "YY1"}
     assert [f["best_target_name"] for f in document["filters"][:5]] == per_filter["best_target_name"][:5].tolist()
     # Localisation: the library's numbers for the filter scan and the true PWMs' scan.
