@@ -839,3 +839,24 @@ def test_cli_trains_on_the_shared_files(shared_data, tmp_path, capsys, relative,
     assert len(history) == epochs
     assert history[metric].iloc[-1] > floor
     assert trained["model"]["input_length"] == (400 if "invivo" in relative else 200)
+
+
+def test_the_plateau_schedule_has_one_default_everywhere():
+    """fit, check_fit_arguments, `seqlens train` and study files default to paper 002's 0.3 / 5
+    (docs/reproduction.md, 'Training defaults': 0.2 / 3 left an exponential ResidualBind on IRF1 at AUROC 0.887)."""
+    import inspect
+
+    import typer
+
+    from seqlens.cli.train import train as train_command
+    from seqlens.experiments.study import ModelGrid
+    from seqlens.training import check_fit_arguments
+
+    for function in (fit, check_fit_arguments):
+        parameters = inspect.signature(function).parameters
+        assert (parameters["lr_decay"].default, parameters["lr_patience"].default) == (0.3, 5), function
+    options = inspect.signature(train_command).parameters
+    assert isinstance(options["lr_decay"].default, typer.models.OptionInfo)
+    assert (options["lr_decay"].default.default, options["lr_patience"].default.default) == (0.3, 5)
+    grid = ModelGrid.model_fields
+    assert (grid["lr_decay"].default, grid["lr_patience"].default) == (0.3, 5)

@@ -237,8 +237,8 @@ class ModelGrid(_Strict):
     epochs: int = 100
     batch_size: int = 100
     lr: float = 1e-3
-    lr_decay: float = 0.2
-    lr_patience: int = 3
+    lr_decay: float = 0.3
+    lr_patience: int = 5
     early_stopping_patience: int | None = 10
     monitor: Literal["auroc", "aupr", "loss"] | None = None
     l2: float | None = None
