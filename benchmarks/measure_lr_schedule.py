@@ -68,7 +68,14 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--n", type=int, default=8000, help="sequences of the simulated regulatory-code set")
     parser.add_argument("--irf1", action="store_true", help="also ResidualBind on IRF1 ($SEQLENS_DATA)")
+    parser.add_argument("--summary", action="store_true", help="train nothing: summarise every run in OUT/runs")
     args = parser.parse_args()
+    if args.summary:
+        runs = [json.loads(p.read_text()) for p in sorted((args.out / "runs").glob("*.json"))]
+        if not runs:
+            parser.error(f"no runs in {args.out / 'runs'}")
+        summarise(pd.DataFrame([{**r, "data": r["name"].split("-" + r["architecture"])[0]} for r in runs]), args.out)
+        return
     from seqlens.synthetic import regulatory_code_dataset
 
     jobs = [(a, act, "regulatory-code", lambda: regulatory_code_dataset(n=args.n, seed=0))
@@ -90,8 +97,12 @@ def main() -> None:
                 rows.append({**row, "data": data_name})
                 print(f"{name}: AUROC {row['test_auroc']:.3f}, {row['epochs']} epochs, final lr {row['final_lr']:.0e}"
                       f"{' (collapsed)' if row['lr_collapsed'] else ''}, {row['seconds']} s", flush=True)
-    table = pd.DataFrame(rows)
-    table.to_csv(args.out / "runs.csv", index=False)
+    summarise(pd.DataFrame(rows), args.out)
+
+
+def summarise(table: pd.DataFrame, out: Path) -> None:
+    """Print the per-model table and the paired tests over (model, seed) pairs; write ``OUT/runs.csv``."""
+    table.to_csv(out / "runs.csv", index=False)
     print("\n| data | model | schedule | test AUROC | epochs | final lr (median) | collapsed |")
     print("|---|---|---|---|---|---|---|")
     for (data_name, architecture, activation, schedule), group in table.groupby(
