@@ -36,10 +36,6 @@ from ..validation import as_array, as_one_hot_array, check_int
 #: Windows gathered per block when averaging the sites of one filter (bounds memory).
 _SITES_PER_BLOCK = 65536
 
-#: Columns of a filter motif's core, whose information decides whether it is informative
-#: (:mod:`seqlens.evaluation.filter_report`).
-CORE_WIDTH = 6
-
 
 def _conv_geometry(conv) -> tuple[int, int]:
     """``(kernel_size, left_padding)`` of a stride-1, dilation-1 ``nn.Conv1d``."""
@@ -202,7 +198,7 @@ def filter_alignment(
                 pass  # no informative column: nothing to trim to, keep the whole window
         motifs.append(motif)
         rows.append((f, motif.name, max_activation, int(positions.size), int(seqs.size), motif.width,
-                     motif.total_information, motif.core_information(CORE_WIDTH)))
+                     motif.total_information, motif.core_information()))
     table = pd.DataFrame(rows, columns=["filter", "name", "max_activation", "n_hits", "n_sites", "width", "information",
                                         "core_information"])
     return FilterAlignment(motifs=motifs, table=table)

@@ -273,17 +273,15 @@ def _attribution_analyses(model, dataset, settings: dict, out: Path) -> list[dic
                              batch_size=spec["batch_size"], split_name="test", task_name=task)
     scoring = settings["scoring"]
     records = _failed_map_rows(result, task)
+    if spec["keep_maps"]:  # the report's logos of representative positives (failed maps keep their check)
+        _save_first_maps(result, spec["keep_maps"], variants, out / "maps.h5", save_attributions)
     if "interpretability" not in settings["evaluation"]:  # angles only: real data has no ground truth to score
         angles = pooled_angles(result, convention=scoring["convention"], threshold=scoring["threshold"])
         if len(angles):
             angles.to_csv(out / "angles.csv", index=False)
             records += _angle_rows(angles, task)
-        if spec["keep_maps"]:  # the report's logos of representative positives
-            _save_first_maps(result, spec["keep_maps"], variants, out / "maps.h5", save_attributions)
         return records
-    if all(m.failed for m in result.methods.values()):  # nothing usable to score; the kept maps still say why
-        if spec["keep_maps"]:
-            _save_first_maps(result, spec["keep_maps"], variants, out / "maps.h5", save_attributions)
+    if all(m.failed for m in result.methods.values()):  # nothing usable to score
         return records
     scored = score_attribution_set(result, convention=scoring["convention"], threshold=scoring["threshold"],
                                    top_k=scoring["top_k"])
@@ -294,8 +292,6 @@ def _attribution_analyses(model, dataset, settings: dict, out: Path) -> list[dic
     scores = scores[keep].assign(task=task)
     scores.to_csv(out / "scores.csv", index=False)
     records += _interpretability_rows(scores, task)
-    if spec["keep_maps"]:
-        _save_first_maps(result, spec["keep_maps"], variants, out / "maps.h5", save_attributions)
     if "angles" in settings["evaluation"] and len(scored.angles):
         scored.angles.to_csv(out / "angles.csv", index=False)
         records += _angle_rows(scored.angles, task)
